@@ -1,0 +1,34 @@
+/**
+ * The one error type of tsrunc. Messages name the thing and the action, lowercase, no
+ * final period (`config.json: process.args: expected array, got string`); the CLI prints
+ * it once, on stderr, and exits 1.
+ */
+
+/** Options of a TsruncError. */
+export interface TsruncErrorOptions {
+  /** errno name or number of the failing syscall, when there is one. */
+  errno?: number;
+  /** The wrapped error. */
+  cause?: unknown;
+}
+
+/** An error tsrunc reports to its user. */
+export class TsruncError extends Error {
+  /** errno of the failing syscall, when there is one. */
+  readonly errno?: number;
+
+  constructor(message: string, options: TsruncErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "TsruncError";
+    this.errno = options.errno;
+  }
+}
+
+/** Add context to any error on its way up: `context: message`. */
+export function wrapError(context: string, error: unknown): TsruncError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new TsruncError(`${context}: ${message}`, {
+    cause: error,
+    errno: error instanceof TsruncError ? error.errno : undefined,
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * The plan's wire form, read by libcore/plan.c:
+ *
+ *   "TSP1" u32(op count)
+ *   per op: u16 code, u16 nints, u16 nstrs, u16 0, i64 ints[nints],
+ *           per string: u32 byte length, bytes, NUL
+ *
+ * All little-endian. Every op is a flat record of integers and strings in the order
+ * `fields()` gives; string lists (args, env) are counted by an integer before them.
+ */
+import { OP_CODES, PHASE_CODES, type Plan, type PlanOp } from "./ops.ts";
+
+const MAGIC = [0x54, 0x53, 0x50, 0x31]; // "TSP1"
+
+type Fields = [ints: (number | bigint)[], strs: string[]];
+
+const TARGET_KINDS = { dir: 0, file: 1, none: 2 } as const;
+
+function fields(op: PlanOp): Fields {
+  switch (op.op) {
+    case "joinNs":
+      return [[op.nsType], [op.path]];
+    case "timeOffsets":
+      return [[op.monotonicSecs, op.monotonicNanosecs, op.boottimeSecs, op.boottimeNanosecs], []];
+    case "openFifo":
+      return [[], [op.path]];
+    case "clone":
+      return [[op.flags], []];
+    case "sync":
+      return [[PHASE_CODES[op.phase], op.waitReply ? 1 : 0], []];
+    case "becomeRoot":
+    case "setsid":
+    case "pivotRoot":
+    case "chroot":
+    case "readonlyRoot":
+    case "closeSync":
+    case "waitStart":
+    case "noNewPrivs":
+      return [[], []];
+    case "hostname":
+    case "domainname":
+    case "keyring":
+      return [[], [op.name]];
+    case "propagation":
+      return [[op.flags], [op.path]];
+    case "openRoot":
+      return [[], [op.path]];
+    case "mount":
+      return [[op.flags, TARGET_KINDS[op.kind]], [op.source, op.target, op.fstype, op.data]];
+    case "remount":
+      return [[op.flags], [op.target]];
+    case "mountSetattr":
+      return [[op.attrSet, op.attrClr, op.propagation], [op.target]];
+    case "copyUp":
+      return [[], [op.target]];
+    case "mkdir":
+      return [[op.mode], [op.target]];
+    case "mknod":
+      return [[op.mode, op.major, op.minor, op.uid, op.gid], [op.target]];
+    case "symlink":
+      return [[], [op.linkTarget, op.target]];
+    case "hook":
+      return [[op.timeoutSecs, op.args.length, op.env.length], [op.path, ...op.args, ...op.env]];
+    case "mask":
+    case "readonlyPath":
+    case "chdir":
+      return [[], [op.path]];
+    case "writeFile":
+      return [[], [op.path, op.content]];
+    case "rlimit":
+      return [[op.resource, op.soft, op.hard], []];
+    case "personality":
+      return [[op.persona], []];
+    case "scheduler":
+      return [[op.policy, op.nice, op.priority, op.flags, op.runtime, op.deadline, op.period], []];
+    case "ioPriority":
+      return [[op.value], []];
+    case "cpuAffinity":
+      return [op.cpus, []];
+    case "resolveExec":
+      return [[], [op.program, op.searchPath, op.cwd]];
+    case "umask":
+      return [[op.mask], []];
+    case "capBounding":
+      return [[op.keep], []];
+    case "setUser":
+      return [[op.uid, op.gid, op.setGroups ? 1 : 0, ...op.groups], []];
+    case "capSet":
+      return [[op.effective, op.permitted, op.inheritable, op.ambient], []];
+    case "closeFds":
+      return [[op.firstToClose], []];
+    case "exec":
+      return [[op.args.length, op.env.length], [...op.args, ...op.env]];
+  }
+}
+
+/** Encode a plan into the bytes the executor reads. */
+export function encodePlan(plan: Plan): Uint8Array {
+  const utf8 = new TextEncoder();
+  const records = plan.map((op) => {
+    const [ints, strs] = fields(op);
+    return { code: OP_CODES[op.op], ints, strs: strs.map((s) => utf8.encode(s)) };
+  });
+  let size = 8;
+  for (const r of records) {
+    size += 8 + 8 * r.ints.length;
+    for (const s of r.strs) size += 4 + s.length + 1;
+  }
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, records.length, true);
+  let at = 8;
+  for (const r of records) {
+    view.setUint16(at, r.code, true);
+    view.setUint16(at + 2, r.ints.length, true);
+    view.setUint16(at + 4, r.strs.length, true);
+    at += 8;
+    for (const n of r.ints) {
+      view.setBigInt64(at, typeof n === "bigint" ? n : BigInt(n), true);
+      at += 8;
+    }
+    for (const s of r.strs) {
+      view.setUint32(at, s.length, true);
+      bytes.set(s, at + 4);
+      at += 4 + s.length + 1; // the NUL is already 0
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,418 @@
+/**
+ * The plan: an ordered list of operations the C executor performs, one after the other,
+ * with no decisions of its own. Every "what" and "in which order" is decided in
+ * TypeScript (core/plan/build.ts); the executor only knows "how".
+ *
+ * Ops before `clone` run in the executor process in the host's namespaces; `clone`
+ * creates the container's init (a sibling of the executor: CLONE_PARENT makes it a
+ * child of tsrunc), the executor reports the init pid and exits, and the init runs the
+ * remaining ops. Paths named `target` are resolved inside the rootfs opened by
+ * `openRoot` without following symlinks out of it, until `pivotRoot`/`chroot`; after
+ * that they are container paths.
+ *
+ * Keep OP_CODES in step with libcore/plan.h.
+ */
+
+/** Join an existing namespace (setns) given its path and CLONE_NEW* type. */
+export interface JoinNsOp {
+  op: "joinNs";
+  nsType: number;
+  path: string;
+}
+
+/** Create a time namespace for the init and set its clock offsets (seconds, nanoseconds). */
+export interface TimeOffsetsOp {
+  op: "timeOffsets";
+  monotonicSecs: number;
+  monotonicNanosecs: number;
+  boottimeSecs: number;
+  boottimeNanosecs: number;
+}
+
+/** Open the exec fifo (O_PATH) while its host path is still reachable. */
+export interface OpenFifoOp {
+  op: "openFifo";
+  path: string;
+}
+
+/** Clone the container's init with these CLONE_NEW* flags; the executor then exits. */
+export interface CloneOp {
+  op: "clone";
+  flags: number;
+}
+
+/**
+ * Report a phase to tsrunc over the sync socket; when `waitReply` is set, block until
+ * tsrunc answers. The answer's payload (the state JSON) is kept for `hook` ops.
+ */
+export interface SyncOp {
+  op: "sync";
+  phase: SyncPhase;
+  waitReply: boolean;
+}
+
+/** Phases the init reports (see ffi/messages.ts). */
+export type SyncPhase = "ready" | "prestart" | "created";
+
+/** Become uid 0 / gid 0 inside a new user namespace, once tsrunc has written the maps. */
+export interface BecomeRootOp {
+  op: "becomeRoot";
+}
+
+/** setsid(2): the init leads its own session (terminal issue) . */
+export interface SetsidOp {
+  op: "setsid";
+}
+
+/** sethostname(2). */
+export interface HostnameOp {
+  op: "hostname";
+  name: string;
+}
+
+/** setdomainname(2). */
+export interface DomainnameOp {
+  op: "domainname";
+  name: string;
+}
+
+/** Join a new session keyring (keyctl JOIN_SESSION_KEYRING). */
+export interface KeyringOp {
+  op: "keyring";
+  name: string;
+}
+
+/** mount(NULL, path, NULL, flags): change propagation of a host-absolute path, e.g. "/". */
+export interface PropagationOp {
+  op: "propagation";
+  path: string;
+  flags: number;
+}
+
+/** Open the rootfs directory (host path); later `target`s resolve inside it. */
+export interface OpenRootOp {
+  op: "openRoot";
+  path: string;
+}
+
+/** What to create at a mount target when it is missing. */
+export type TargetKind = "dir" | "file" | "none";
+
+/**
+ * mount(2) onto a target inside the rootfs. `source` is a host path for binds (or a
+ * device name such as "proc"). The target is created (as `kind`) when missing.
+ */
+export interface MountOp {
+  op: "mount";
+  source: string;
+  target: string;
+  fstype: string;
+  flags: number;
+  data: string;
+  kind: TargetKind;
+}
+
+/** mount(NULL, target, NULL, MS_REMOUNT | flags): change per-mount flags of a target. */
+export interface RemountOp {
+  op: "remount";
+  target: string;
+  flags: number;
+}
+
+/** mount_setattr(2) with AT_RECURSIVE: e.g. recursive read-only (rro). */
+export interface MountSetattrOp {
+  op: "mountSetattr";
+  target: string;
+  attrSet: number;
+  attrClr: number;
+  propagation: number;
+}
+
+/** Copy the contents of a directory of the rootfs into the tmpfs just mounted on it. */
+export interface CopyUpOp {
+  op: "copyUp";
+  target: string;
+}
+
+/** mkdir inside the rootfs (parents created too). */
+export interface MkdirOp {
+  op: "mkdir";
+  target: string;
+  mode: number;
+}
+
+/** mknod a device inside the rootfs and chown it. `mode` includes S_IFCHR/S_IFBLK/S_IFIFO. */
+export interface MknodOp {
+  op: "mknod";
+  target: string;
+  mode: number;
+  major: number;
+  minor: number;
+  uid: number;
+  gid: number;
+}
+
+/** symlink(linkTarget, target) inside the rootfs; an existing entry is left alone. */
+export interface SymlinkOp {
+  op: "symlink";
+  linkTarget: string;
+  target: string;
+}
+
+/** Run one hook from the executor (createContainer/startContainer) with the state on stdin. */
+export interface HookOp {
+  op: "hook";
+  path: string;
+  args: string[];
+  env: string[];
+  timeoutSecs: number;
+}
+
+/** pivot_root into the rootfs and detach the old root. */
+export interface PivotRootOp {
+  op: "pivotRoot";
+}
+
+/** --no-pivot: move the rootfs onto / and chroot into it. */
+export interface ChrootOp {
+  op: "chroot";
+}
+
+/** Hide a container path: /dev/null over files, a read-only empty tmpfs over dirs. */
+export interface MaskOp {
+  op: "mask";
+  path: string;
+}
+
+/** Bind a container path onto itself and make it read-only (missing paths are skipped). */
+export interface ReadonlyPathOp {
+  op: "readonlyPath";
+  path: string;
+}
+
+/** Remount the container's / read-only. */
+export interface ReadonlyRootOp {
+  op: "readonlyRoot";
+}
+
+/** Write a string into a container file that must exist (sysctl, oom_score_adj). */
+export interface WriteFileOp {
+  op: "writeFile";
+  path: string;
+  content: string;
+}
+
+/** setrlimit(2). `-1` means RLIM_INFINITY. */
+export interface RlimitOp {
+  op: "rlimit";
+  resource: number;
+  soft: number;
+  hard: number;
+}
+
+/** personality(2). */
+export interface PersonalityOp {
+  op: "personality";
+  persona: number;
+}
+
+/** sched_setattr(2). */
+export interface SchedulerOp {
+  op: "scheduler";
+  policy: number;
+  nice: number;
+  priority: number;
+  flags: number;
+  runtime: number;
+  deadline: number;
+  period: number;
+}
+
+/** ioprio_set(2) for the process itself. */
+export interface IoPriorityOp {
+  op: "ioPriority";
+  value: number;
+}
+
+/** sched_setaffinity(2) to the listed CPUs. */
+export interface CpuAffinityOp {
+  op: "cpuAffinity";
+  cpus: number[];
+}
+
+/** Close the sync socket: nothing more is reported to tsrunc. */
+export interface CloseSyncOp {
+  op: "closeSync";
+}
+
+/** Block until `tsrunc start` opens the exec fifo, then go on. */
+export interface WaitStartOp {
+  op: "waitStart";
+}
+
+/**
+ * Find the program the way execvp would, inside the container, and report precisely why
+ * it cannot run (not found in PATH, not executable, missing #! interpreter or ELF loader).
+ */
+export interface ResolveExecOp {
+  op: "resolveExec";
+  program: string;
+  searchPath: string;
+  cwd: string;
+}
+
+/** chdir(2). */
+export interface ChdirOp {
+  op: "chdir";
+  path: string;
+}
+
+/** umask(2). */
+export interface UmaskOp {
+  op: "umask";
+  mask: number;
+}
+
+/** Drop every capability not in the bounding set (PR_CAPBSET_DROP), 64-bit masks. */
+export interface CapBoundingOp {
+  op: "capBounding";
+  keep: bigint;
+}
+
+/** setgroups + setresgid + setresuid, keeping capabilities across the switch. */
+export interface SetUserOp {
+  op: "setUser";
+  uid: number;
+  gid: number;
+  groups: number[];
+  /** setgroups(2) is denied in user namespaces with setgroups=deny. */
+  setGroups: boolean;
+}
+
+/** capset(2) effective/permitted/inheritable, then raise the ambient set. */
+export interface CapSetOp {
+  op: "capSet";
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+}
+
+/** prctl(PR_SET_NO_NEW_PRIVS). */
+export interface NoNewPrivsOp {
+  op: "noNewPrivs";
+}
+
+/** Mark every fd >= firstToClose close-on-exec (preserve-fds keep 3..3+N-1). */
+export interface CloseFdsOp {
+  op: "closeFds";
+  firstToClose: number;
+}
+
+/** execve the program found by `resolveExec`. */
+export interface ExecOp {
+  op: "exec";
+  args: string[];
+  env: string[];
+}
+
+/** One step of the plan. */
+export type PlanOp =
+  | JoinNsOp
+  | TimeOffsetsOp
+  | OpenFifoOp
+  | CloneOp
+  | SyncOp
+  | BecomeRootOp
+  | SetsidOp
+  | HostnameOp
+  | DomainnameOp
+  | KeyringOp
+  | PropagationOp
+  | OpenRootOp
+  | MountOp
+  | RemountOp
+  | MountSetattrOp
+  | CopyUpOp
+  | MkdirOp
+  | MknodOp
+  | SymlinkOp
+  | HookOp
+  | PivotRootOp
+  | ChrootOp
+  | MaskOp
+  | ReadonlyPathOp
+  | ReadonlyRootOp
+  | WriteFileOp
+  | RlimitOp
+  | PersonalityOp
+  | SchedulerOp
+  | IoPriorityOp
+  | CpuAffinityOp
+  | CloseSyncOp
+  | WaitStartOp
+  | ResolveExecOp
+  | ChdirOp
+  | UmaskOp
+  | CapBoundingOp
+  | SetUserOp
+  | CapSetOp
+  | NoNewPrivsOp
+  | CloseFdsOp
+  | ExecOp;
+
+/** A whole plan. */
+export type Plan = PlanOp[];
+
+/** Wire codes of the ops; libcore/plan.h has the same table. */
+export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
+  joinNs: 1,
+  timeOffsets: 2,
+  openFifo: 3,
+  clone: 4,
+  sync: 5,
+  becomeRoot: 6,
+  setsid: 7,
+  hostname: 8,
+  domainname: 9,
+  keyring: 10,
+  propagation: 11,
+  openRoot: 12,
+  mount: 13,
+  remount: 14,
+  mountSetattr: 15,
+  copyUp: 16,
+  mkdir: 17,
+  mknod: 18,
+  symlink: 19,
+  hook: 20,
+  pivotRoot: 21,
+  chroot: 22,
+  mask: 23,
+  readonlyPath: 24,
+  readonlyRoot: 25,
+  writeFile: 26,
+  rlimit: 27,
+  personality: 28,
+  scheduler: 29,
+  ioPriority: 30,
+  cpuAffinity: 31,
+  closeSync: 32,
+  waitStart: 33,
+  resolveExec: 34,
+  chdir: 35,
+  umask: 36,
+  capBounding: 37,
+  setUser: 38,
+  capSet: 39,
+  noNewPrivs: 40,
+  closeFds: 41,
+  exec: 42,
+};
+
+/** Wire codes of sync phases; libcore/plan.h has the same table. */
+export const PHASE_CODES: Readonly<Record<SyncPhase, number>> = {
+  ready: 1,
+  prestart: 2,
+  created: 3,
+};
