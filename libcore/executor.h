@@ -1,0 +1,62 @@
+/* Shared state of the executor while it walks the plan, and the op handlers by concern. */
+#ifndef TSRUNC_EXECUTOR_H
+#define TSRUNC_EXECUTOR_H
+#include <limits.h>
+#include <stddef.h>
+
+#include "plan.h"
+
+struct ctx {
+  int sync_fd;        /* -1 once closed */
+  int root_fd;        /* O_PATH fd of the rootfs (of "/" after pivot_root) */
+  int fifo_fd;        /* O_PATH fd of the exec fifo */
+  int copy_up_fd;     /* lower directory saved by copyUp for the next mount */
+  const char *root_path;
+  char *state_json;   /* last payload from tsrunc, given to hooks on stdin */
+  char exec_path[PATH_MAX];
+  char detail[1024];  /* what failed, for the error message */
+};
+
+/* Sets ctx->detail (printf-style) and returns err, so handlers can `return fail(...)`. */
+int fail(struct ctx *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ns.c */
+int op_join_ns(struct ctx *c, const struct op *op);
+int op_time_offsets(struct ctx *c, const struct op *op);
+int op_clone(struct ctx *c, const struct op *op, int *is_child);
+int op_become_root(struct ctx *c);
+
+/* fs.c: paths inside the rootfs */
+int open_in_root(struct ctx *c, const char *path, int flags);
+int op_open_root(struct ctx *c, const struct op *op);
+int op_mount(struct ctx *c, const struct op *op);
+int op_remount(struct ctx *c, const struct op *op);
+int op_mount_setattr(struct ctx *c, const struct op *op);
+int op_copy_up(struct ctx *c, const struct op *op);
+int op_mkdir(struct ctx *c, const struct op *op);
+int op_mknod(struct ctx *c, const struct op *op);
+int op_symlink(struct ctx *c, const struct op *op);
+int op_pivot_root(struct ctx *c);
+int op_chroot(struct ctx *c);
+int op_mask(struct ctx *c, const struct op *op);
+int op_readonly_path(struct ctx *c, const struct op *op);
+int op_readonly_root(struct ctx *c);
+int op_write_file(struct ctx *c, const struct op *op);
+int op_propagation(struct ctx *c, const struct op *op);
+
+/* process.c */
+int op_rlimit(struct ctx *c, const struct op *op);
+int op_scheduler(struct ctx *c, const struct op *op);
+int op_cpu_affinity(struct ctx *c, const struct op *op);
+int op_set_user(struct ctx *c, const struct op *op);
+int op_cap_bounding(struct ctx *c, const struct op *op);
+int op_cap_set(struct ctx *c, const struct op *op);
+int op_exec(struct ctx *c, const struct op *op);
+
+/* resolve.c */
+int op_resolve_exec(struct ctx *c, const struct op *op);
+
+/* hooks.c */
+int op_hook(struct ctx *c, const struct op *op);
+
+#endif

@@ -1,0 +1,414 @@
+/* Filesystem ops. Every target is resolved inside the rootfs with openat2(RESOLVE_IN_ROOT):
+ * symlinks and ".." can never lead out of it. Mounts go onto /proc/self/fd/N of the
+ * resolved O_PATH fd, so the path is not walked a second time. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "executor.h"
+#include "syscalls.h"
+
+#define FD_PATH(buf, fd) snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd)
+
+int open_in_root(struct ctx *c, const char *path, int flags) {
+  struct open_how how = {
+      .flags = (uint64_t)(flags | O_CLOEXEC),
+      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  while (*path == '/') path++;
+  int fd = sys_openat2(c->root_fd, *path ? path : ".", &how);
+  return fd < 0 ? -errno : fd;
+}
+
+/* Creates what is missing of path inside the root (parents as directories, the last
+ * one as `kind`), then opens it O_PATH. */
+static int ensure_in_root(struct ctx *c, const char *path, int kind) {
+  int fd = open_in_root(c, path, O_PATH);
+  if (fd != -ENOENT || kind == TARGET_NONE) return fd;
+  char buf[PATH_MAX];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -ENAMETOOLONG;
+  /* Walk down: create each missing component under its resolved parent. */
+  for (char *slash = buf; slash;) {
+    slash = strchr(slash + 1, '/');
+    if (slash) *slash = 0;
+    int last = slash == NULL;
+    int probe = open_in_root(c, buf, O_PATH);
+    if (probe >= 0) {
+      close(probe);
+    } else if (probe == -ENOENT) {
+      char *name = strrchr(buf, '/');
+      char saved = 0;
+      int parent;
+      if (name) {
+        saved = *name;
+        *name = 0;
+        parent = open_in_root(c, buf, O_PATH | O_DIRECTORY);
+        *name = saved;
+        name++;
+      } else {
+        parent = open_in_root(c, "", O_PATH | O_DIRECTORY);
+        name = buf;
+      }
+      if (parent < 0) return parent;
+      int r;
+      if (last && kind == TARGET_FILE) {
+        r = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(parent, name, 0755);
+      }
+      int err = errno;
+      close(parent);
+      if (r < 0 && err != EEXIST) return -err;
+    } else {
+      return probe;
+    }
+    if (slash) *slash = '/';
+  }
+  return open_in_root(c, path, O_PATH);
+}
+
+int op_open_root(struct ctx *c, const struct op *op) {
+  const char *path = op->strs[0];
+  /* pivot_root needs the rootfs to be a mount point: bind it onto itself. */
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return fail(c, -errno, "bind mount rootfs %s onto itself", path);
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(c, -errno, "open rootfs %s", path);
+  if (c->root_fd >= 0) close(c->root_fd);
+  c->root_fd = fd;
+  c->root_path = path;
+  return 0;
+}
+
+static int copy_tree(int from, int to);
+
+/* ints: flags, kind; strs: source, target, fstype, data */
+int op_mount(struct ctx *c, const struct op *op) {
+  const char *source = op->strs[0], *target = op->strs[1], *fstype = op->strs[2];
+  const char *data = op->strs[3];
+  int fd = ensure_in_root(c, target, (int)op->ints[1]);
+  if (fd < 0) return fail(c, fd, "mount %s on %s: resolve target in rootfs", source, target);
+  char path[64];
+  FD_PATH(path, fd);
+  int r = mount(*source ? source : NULL, path, *fstype ? fstype : NULL,
+                (unsigned long)op->ints[0], *data ? data : NULL);
+  int err = errno;
+  close(fd);
+  if (r < 0) return fail(c, -err, "mount %s on %s (type %s)", source, target, *fstype ? fstype : "bind");
+  if (c->copy_up_fd >= 0) {
+    int to = open_in_root(c, target, O_RDONLY | O_DIRECTORY);
+    if (to < 0) return fail(c, to, "tmpcopyup into %s", target);
+    r = copy_tree(c->copy_up_fd, to);
+    close(to);
+    close(c->copy_up_fd);
+    c->copy_up_fd = -1;
+    if (r < 0) return fail(c, r, "tmpcopyup into %s", target);
+  }
+  return 0;
+}
+
+/* Flags a remount must keep: in a user namespace the kernel refuses to clear locked ones. */
+static unsigned long locked_flags(const char *path) {
+  struct statvfs s;
+  unsigned long keep = 0;
+  if (statvfs(path, &s) < 0) return 0;
+  if (s.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV) keep |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  if (s.f_flag & ST_RDONLY) keep |= MS_RDONLY;
+  if (s.f_flag & ST_NOATIME) keep |= MS_NOATIME;
+  if (s.f_flag & ST_NODIRATIME) keep |= MS_NODIRATIME;
+  if (s.f_flag & ST_RELATIME) keep |= MS_RELATIME;
+  return keep;
+}
+
+static int remount_fd(int fd, unsigned long flags) {
+  char path[64];
+  FD_PATH(path, fd);
+  unsigned long keep = locked_flags(path) & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (mount(NULL, path, NULL, MS_REMOUNT | flags | keep, NULL) < 0) return -errno;
+  return 0;
+}
+
+int op_remount(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_PATH);
+  if (fd < 0) return fail(c, fd, "remount %s: resolve target in rootfs", op->strs[0]);
+  int r = remount_fd(fd, (unsigned long)op->ints[0]);
+  close(fd);
+  if (r < 0) return fail(c, r, "remount %s", op->strs[0]);
+  return 0;
+}
+
+int op_mount_setattr(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_PATH);
+  if (fd < 0) return fail(c, fd, "set mount attributes of %s: resolve target", op->strs[0]);
+  struct mount_attr attr = {
+      .attr_set = (uint64_t)op->ints[0],
+      .attr_clr = (uint64_t)op->ints[1],
+      .propagation = (uint64_t)op->ints[2],
+  };
+  int r = sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr);
+  int err = errno;
+  close(fd);
+  if (r < 0) return fail(c, -err, "set mount attributes of %s", op->strs[0]);
+  return 0;
+}
+
+static int copy_file(int from_dir, int to_dir, const char *name, const struct stat *st) {
+  int in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0) return -errno;
+  int out = openat(to_dir, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                   st->st_mode & 07777);
+  if (out < 0) {
+    close(in);
+    return -errno;
+  }
+  char buf[65536];
+  ssize_t n;
+  int r = 0;
+  while ((n = read(in, buf, sizeof buf)) > 0)
+    if (write(out, buf, (size_t)n) != n) {
+      r = NEG_ERRNO;
+      break;
+    }
+  if (n < 0) r = -errno;
+  close(in);
+  close(out);
+  return r;
+}
+
+/* Copies a directory tree (files, dirs, symlinks, devices) keeping modes and owners. */
+static int copy_tree(int from, int to) {
+  int dupfd = dup(from);
+  if (dupfd < 0) return -errno;
+  DIR *d = fdopendir(dupfd);
+  if (!d) {
+    close(dupfd);
+    return -errno;
+  }
+  rewinddir(d);
+  int r = 0;
+  struct dirent *e;
+  while (r == 0 && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    struct stat st;
+    if (fstatat(from, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      r = -errno;
+      break;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(to, e->d_name, st.st_mode & 07777) < 0 && errno != EEXIST) r = -errno;
+      int a = openat(from, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      int b = openat(to, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (r == 0 && a >= 0 && b >= 0) r = copy_tree(a, b);
+      else if (r == 0) r = -errno;
+      if (a >= 0) close(a);
+      if (b >= 0) close(b);
+    } else if (S_ISLNK(st.st_mode)) {
+      char link[PATH_MAX];
+      ssize_t n = readlinkat(from, e->d_name, link, sizeof link - 1);
+      if (n < 0) r = -errno;
+      else {
+        link[n] = 0;
+        if (symlinkat(link, to, e->d_name) < 0) r = -errno;
+      }
+    } else if (S_ISREG(st.st_mode)) {
+      r = copy_file(from, to, e->d_name, &st);
+    } else {
+      if (mknodat(to, e->d_name, st.st_mode, st.st_rdev) < 0) r = -errno;
+    }
+    if (r == 0) fchownat(to, e->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+  }
+  closedir(d);
+  return r;
+}
+
+int op_copy_up(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_RDONLY | O_DIRECTORY);
+  if (fd == -ENOENT) return 0; /* nothing to copy */
+  if (fd < 0) return fail(c, fd, "tmpcopyup: open %s", op->strs[0]);
+  c->copy_up_fd = fd;
+  return 0;
+}
+
+int op_mkdir(struct ctx *c, const struct op *op) {
+  int fd = ensure_in_root(c, op->strs[0], TARGET_DIR);
+  if (fd < 0) return fail(c, fd, "mkdir %s in rootfs", op->strs[0]);
+  char path[64];
+  FD_PATH(path, fd);
+  chmod(path, (mode_t)op->ints[0]);
+  close(fd);
+  return 0;
+}
+
+/* Opens the parent of path inside the root and points *name at the last component. */
+static int open_parent(struct ctx *c, const char *path, char *buf, size_t cap, const char **name) {
+  if (snprintf(buf, cap, "%s", path) >= (int)cap) return -ENAMETOOLONG;
+  char *slash = strrchr(buf, '/');
+  if (!slash) {
+    *name = buf;
+    return open_in_root(c, "", O_PATH | O_DIRECTORY);
+  }
+  *slash = 0;
+  *name = slash + 1;
+  int parent = ensure_in_root(c, buf, TARGET_DIR);
+  if (parent < 0) return parent;
+  close(parent);
+  return open_in_root(c, buf, O_PATH | O_DIRECTORY);
+}
+
+/* ints: mode, major, minor, uid, gid; strs: target */
+int op_mknod(struct ctx *c, const struct op *op) {
+  char buf[PATH_MAX];
+  const char *name;
+  int parent = open_parent(c, op->strs[0], buf, sizeof buf, &name);
+  if (parent < 0) return fail(c, parent, "create device %s: resolve parent", op->strs[0]);
+  dev_t dev = makedev((unsigned)op->ints[1], (unsigned)op->ints[2]);
+  int r = mknodat(parent, name, (mode_t)op->ints[0], dev);
+  int err = errno;
+  if (r < 0 && err == EEXIST) {
+    /* A bind or an earlier entry is in the way: replace it, as runc does. */
+    unlinkat(parent, name, 0);
+    r = mknodat(parent, name, (mode_t)op->ints[0], dev);
+    err = errno;
+  }
+  if (r == 0) {
+    r = fchownat(parent, name, (uid_t)op->ints[3], (gid_t)op->ints[4], AT_SYMLINK_NOFOLLOW);
+    err = errno;
+  }
+  if (r == 0) {
+    /* mknod honours the umask; the spec's fileMode is exact. */
+    int fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    char path[64];
+    if (fd >= 0) {
+      FD_PATH(path, fd);
+      chmod(path, (mode_t)op->ints[0] & 07777);
+      close(fd);
+    }
+  }
+  close(parent);
+  if (r < 0) return fail(c, -err, "create device %s", op->strs[0]);
+  return 0;
+}
+
+int op_symlink(struct ctx *c, const struct op *op) {
+  char buf[PATH_MAX];
+  const char *name;
+  int parent = open_parent(c, op->strs[1], buf, sizeof buf, &name);
+  if (parent < 0) return fail(c, parent, "symlink %s: resolve parent", op->strs[1]);
+  int r = symlinkat(op->strs[0], parent, name);
+  int err = errno;
+  close(parent);
+  if (r < 0 && err != EEXIST) return fail(c, -err, "symlink %s -> %s", op->strs[1], op->strs[0]);
+  return 0;
+}
+
+int op_pivot_root(struct ctx *c) {
+  int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (old_root < 0) return fail(c, -errno, "open old root");
+  int r = 0;
+  /* pivot_root(".", ".") stacks the old root on top of the new one; detach it. */
+  if (fchdir(c->root_fd) < 0) r = fail(c, -errno, "chdir into rootfs %s", c->root_path);
+  else if (sys_pivot_root(".", ".") < 0) r = fail(c, -errno, "pivot_root into %s", c->root_path);
+  else if (fchdir(old_root) < 0) r = fail(c, -errno, "chdir to old root");
+  else if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    r = fail(c, -errno, "make old root a slave");
+  else if (umount2(".", MNT_DETACH) < 0) r = fail(c, -errno, "detach old root");
+  else if (chdir("/") < 0) r = fail(c, -errno, "chdir /");
+  close(old_root);
+  if (r < 0) return r;
+  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(c, -errno, "open new root");
+  close(c->root_fd);
+  c->root_fd = fd;
+  return 0;
+}
+
+int op_chroot(struct ctx *c) {
+  if (fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into rootfs %s", c->root_path);
+  if (mount(c->root_path, "/", NULL, MS_MOVE, NULL) < 0)
+    return fail(c, -errno, "move rootfs %s onto /", c->root_path);
+  if (chroot(".") < 0) return fail(c, -errno, "chroot into %s", c->root_path);
+  if (chdir("/") < 0) return fail(c, -errno, "chdir /");
+  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return fail(c, -errno, "open new root");
+  close(c->root_fd);
+  c->root_fd = fd;
+  return 0;
+}
+
+int op_mask(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_PATH);
+  if (fd == -ENOENT) return 0;
+  if (fd < 0) return fail(c, fd, "mask %s", op->strs[0]);
+  struct stat st;
+  char path[64];
+  FD_PATH(path, fd);
+  int r = fstat(fd, &st);
+  if (r == 0 && S_ISDIR(st.st_mode)) r = mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
+  else if (r == 0) r = mount("/dev/null", path, NULL, MS_BIND, NULL);
+  int err = errno;
+  close(fd);
+  if (r < 0) return fail(c, -err, "mask %s", op->strs[0]);
+  return 0;
+}
+
+int op_readonly_path(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_PATH);
+  if (fd == -ENOENT) return 0;
+  if (fd < 0) return fail(c, fd, "make %s read-only", op->strs[0]);
+  char path[64];
+  FD_PATH(path, fd);
+  int r = mount(path, path, NULL, MS_BIND | MS_REC, NULL);
+  int err = errno;
+  close(fd);
+  if (r < 0) return fail(c, -err, "bind %s onto itself", op->strs[0]);
+  fd = open_in_root(c, op->strs[0], O_PATH);
+  if (fd < 0) return fail(c, fd, "make %s read-only", op->strs[0]);
+  r = remount_fd(fd, MS_BIND | MS_RDONLY | MS_REC);
+  close(fd);
+  if (r < 0) return fail(c, r, "remount %s read-only", op->strs[0]);
+  return 0;
+}
+
+int op_readonly_root(struct ctx *c) {
+  int r = remount_fd(c->root_fd, MS_BIND | MS_RDONLY);
+  if (r < 0) return fail(c, r, "remount / read-only");
+  return 0;
+}
+
+int op_write_file(struct ctx *c, const struct op *op) {
+  int fd = open_in_root(c, op->strs[0], O_WRONLY | O_TRUNC);
+  if (fd < 0) return fail(c, fd, "write %s", op->strs[0]);
+  size_t len = strlen(op->strs[1]);
+  ssize_t n = write(fd, op->strs[1], len);
+  int err = errno;
+  close(fd);
+  if (n != (ssize_t)len) return fail(c, n < 0 ? -err : -EIO, "write %s", op->strs[0]);
+  return 0;
+}
+
+int op_propagation(struct ctx *c, const struct op *op) {
+  const char *path = op->strs[0];
+  int r;
+  if (c->root_fd >= 0 && path[0] != '/') {
+    int fd = open_in_root(c, path, O_PATH);
+    if (fd < 0) return fail(c, fd, "set propagation of %s", path);
+    char p[64];
+    FD_PATH(p, fd);
+    r = mount(NULL, p, NULL, (unsigned long)op->ints[0], NULL);
+    close(fd);
+  } else {
+    r = mount(NULL, path, NULL, (unsigned long)op->ints[0], NULL);
+  }
+  if (r < 0) return fail(c, -errno, "set mount propagation of %s", path);
+  return 0;
+}

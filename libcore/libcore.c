@@ -1,0 +1,195 @@
+/* libcore.so: the syscalls the TypeScript side needs and Deno lacks. Thin: every
+ * function returns 0 / a value on success and -errno on failure, and decides nothing.
+ * ffi/libcore.ts holds the matching symbol table. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "syscalls.h"
+
+extern char **environ;
+
+/* A sealed, close-on-exec memfd copy of the executable at path: what runs from it
+ * cannot be rewritten through /proc/PID/exe (CVE-2019-5736). */
+int tsr_sealed_copy(const char *path) {
+  int in = open(path, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return -errno;
+  struct stat st;
+  if (fstat(in, &st) < 0) {
+    int e = errno;
+    close(in);
+    return -e;
+  }
+  int fd = memfd_create("tsrunc-executor", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) {
+    int e = errno;
+    close(in);
+    return -e;
+  }
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(fd, in, &off, (size_t)(st.st_size - off));
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      close(in);
+      close(fd);
+      return -e;
+    }
+  }
+  close(in);
+  if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+/* A memfd holding len bytes (the plan), for the executor to read. */
+int tsr_memfd_bytes(const uint8_t *bytes, int64_t len) {
+  int fd = memfd_create("tsrunc-plan", MFD_CLOEXEC);
+  if (fd < 0) return -errno;
+  int64_t at = 0;
+  while (at < len) {
+    ssize_t n = write(fd, bytes + at, (size_t)(len - at));
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+    at += n;
+  }
+  return fd;
+}
+
+/* Spawns the program in exe_fd (a sealed memfd) with argv "name arg1 arg2", fd map
+ * pairs (target, source) and default signal handling; returns the pid. Every fd not in
+ * the map is closed-on-exec in tsrunc already (Deno opens fds O_CLOEXEC). */
+int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdmap, int32_t npairs) {
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t all, none;
+  int tmp[64];
+  if (npairs > 64) return -E2BIG;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  sigfillset(&all);
+  sigemptyset(&none);
+  /* Deno's signal handlers and masks must not reach the container. */
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  /* Move every source out of the way first, so targets and sources may overlap. */
+  int r = 0;
+  for (int i = 0; i < npairs; i++) {
+    tmp[i] = fcntl(fdmap[2 * i + 1], F_DUPFD_CLOEXEC, 100);
+    if (tmp[i] < 0) {
+      r = -errno;
+      npairs = i;
+      goto out;
+    }
+    posix_spawn_file_actions_adddup2(&fa, tmp[i], fdmap[2 * i]);
+  }
+  char exe[64];
+  snprintf(exe, sizeof exe, "/proc/self/fd/%d", exe_fd);
+  char *argv[] = {"tsrunc-executor", (char *)arg1, (char *)arg2, NULL};
+  pid_t pid;
+  r = posix_spawn(&pid, exe, &fa, &attr, argv, environ);
+  r = r ? -r : pid;
+out:
+  for (int i = 0; i < npairs; i++) close(tmp[i]);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  return r;
+}
+
+/* A SOCK_SEQPACKET pair for the sync protocol; fds in out[0], out[1]. */
+int tsr_socketpair(int32_t *out) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) return -errno;
+  out[0] = fds[0];
+  out[1] = fds[1];
+  return 0;
+}
+
+int tsr_close(int fd) { return close(fd) < 0 ? -errno : 0; }
+
+int tsr_send(int fd, int32_t type, int32_t a, const uint8_t *payload, int32_t len) {
+  return sync_send(fd, type, a, 0, (const char *)payload, len);
+}
+
+/* Receives one message: header ints into out4 (type, a, b, len), payload into buf.
+ * Returns the payload length, -ETIMEDOUT, or -EPIPE when the peer is gone. */
+int tsr_recv(int fd, int32_t *out4, uint8_t *buf, int32_t cap, int32_t timeout_ms) {
+  struct msg_header h;
+  int r = sync_recv(fd, &h, (char *)buf, cap, timeout_ms);
+  if (r < 0) return r;
+  out4[0] = h.type;
+  out4[1] = h.a;
+  out4[2] = h.b;
+  out4[3] = r;
+  return r;
+}
+
+int tsr_mkfifo(const char *path, int32_t mode) { return mkfifo(path, (mode_t)mode) < 0 ? -errno : 0; }
+
+/* Opens the exec fifo for reading and waits up to timeout_ms for the init's byte:
+ * 0 on success, -ETIMEDOUT, -EPIPE when the init went away. */
+int tsr_fifo_handshake(const char *path, int32_t timeout_ms) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  int r;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  int result;
+  if (r < 0) result = -errno;
+  else if (r == 0) result = -ETIMEDOUT;
+  else {
+    char b;
+    ssize_t n = read(fd, &b, 1);
+    result = n == 1 ? 0 : -EPIPE;
+  }
+  close(fd);
+  return result;
+}
+
+int tsr_pidfd_open(int32_t pid) {
+  int fd = sys_pidfd_open(pid, 0);
+  return fd < 0 ? -errno : fd;
+}
+
+int tsr_pidfd_signal(int32_t pidfd, int32_t sig) {
+  return sys_pidfd_send_signal(pidfd, sig) < 0 ? -errno : 0;
+}
+
+int tsr_kill(int32_t pid, int32_t sig) { return kill(pid, sig) < 0 ? -errno : 0; }
+
+/* Waits for a child to exit: its exit code, or 128+N when killed by signal N. */
+int tsr_wait(int32_t pid) {
+  int status;
+  pid_t r;
+  do r = waitpid(pid, &status, __WALL); while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+/* Waits until the process behind pidfd exits (it need not be our child): 0 or -errno. */
+int tsr_pidfd_poll(int32_t pidfd, int32_t timeout_ms) {
+  struct pollfd p = {.fd = pidfd, .events = POLLIN};
+  int r;
+  do r = poll(&p, 1, timeout_ms); while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  return r == 0 ? -ETIMEDOUT : 0;
+}

@@ -1,0 +1,60 @@
+/* Namespaces: join by path, time offsets, the clone of the init, root in a user ns. */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "executor.h"
+#include "syscalls.h"
+
+int op_join_ns(struct ctx *c, const struct op *op) {
+  int fd = open(op->strs[0], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(c, -errno, "open namespace %s", op->strs[0]);
+  int r = setns(fd, (int)op->ints[0]);
+  int err = errno;
+  close(fd);
+  if (r < 0) return fail(c, -err, "join namespace %s", op->strs[0]);
+  return 0;
+}
+
+int op_time_offsets(struct ctx *c, const struct op *op) {
+  /* A new time namespace applies to children only, and its offsets can be written
+   * only until a process has entered it: so unshare here, write, then clone. */
+  if (unshare(CLONE_NEWTIME) < 0) return fail(c, -errno, "unshare time namespace");
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return fail(c, -errno, "open /proc/self/timens_offsets");
+  char buf[256];
+  int n = snprintf(buf, sizeof buf, "monotonic %lld %lld\nboottime %lld %lld\n",
+                   (long long)op->ints[0], (long long)op->ints[1], (long long)op->ints[2],
+                   (long long)op->ints[3]);
+  ssize_t w = write(fd, buf, (size_t)n);
+  int err = errno;
+  close(fd);
+  if (w != n) return fail(c, -err, "write time namespace offsets");
+  return 0;
+}
+
+int op_clone(struct ctx *c, const struct op *op, int *is_child) {
+  /* CLONE_PARENT makes the init a child of tsrunc itself, so `run` can wait for it
+   * and `create` leaves it to tsrunc's own parent (a subreaper such as a shim). */
+  struct tsr_clone_args args = {
+      .flags = (uint64_t)op->ints[0] | CLONE_PARENT,
+      .exit_signal = SIGCHLD,
+  };
+  long pid = sys_clone3(&args);
+  if (pid < 0) return fail(c, -errno, "clone the container process");
+  *is_child = pid == 0;
+  if (pid == 0) {
+    /* Until created, the init must not outlive the tsrunc that is setting it up. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
+  return (int)pid;
+}
+
+int op_become_root(struct ctx *c) {
+  if (setresgid(0, 0, 0) < 0) return fail(c, -errno, "setresgid(0) in the user namespace");
+  if (setresuid(0, 0, 0) < 0) return fail(c, -errno, "setresuid(0) in the user namespace");
+  return 0;
+}
