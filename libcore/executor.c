@@ -43,6 +43,8 @@ static int op_sync(struct ctx *c, const struct op *op) {
 static int op_wait_start(struct ctx *c) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", c->fifo_fd);
+  /* `create` returns now and its tsrunc exits: that must no longer kill us. */
+  prctl(PR_SET_PDEATHSIG, 0);
   /* Blocks until `tsrunc start` opens the fifo for reading. */
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return fail(c, -errno, "open exec fifo");

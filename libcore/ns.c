@@ -40,8 +40,8 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   /* CLONE_PARENT makes the init a child of tsrunc itself, so `run` can wait for it
    * and `create` leaves it to tsrunc's own parent (a subreaper such as a shim). */
   struct tsr_clone_args args = {
+      /* exit_signal must be 0: with CLONE_PARENT it is inherited (SIGCHLD from spawn). */
       .flags = (uint64_t)op->ints[0] | CLONE_PARENT,
-      .exit_signal = SIGCHLD,
   };
   long pid = sys_clone3(&args);
   if (pid < 0) return fail(c, -errno, "clone the container process");

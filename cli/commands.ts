@@ -1,0 +1,241 @@
+/**
+ * The command table: names, flags and help text, as runc's. mod.ts reads only this and
+ * imports the one command module asked for.
+ */
+import type { FlagSpec, FlagValues } from "./flags.ts";
+
+/** Global options every command sees. */
+export interface Globals {
+  root: string;
+  log?: string;
+  logFormat: "text" | "json";
+  debug: boolean;
+  systemdCgroup: boolean;
+}
+
+/** What a command's run() gets. */
+export interface CommandContext {
+  globals: Globals;
+  flags: FlagValues;
+  args: string[];
+}
+
+/** A command module: run() returns the exit status. */
+export interface CommandModule {
+  run(ctx: CommandContext): Promise<number>;
+}
+
+/** One command. */
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  argsUsage: string;
+  description?: string;
+  flags: FlagSpec[];
+  /** Exact number of arguments, or [min, max]. */
+  args: number | [number, number];
+  /** exec: flags end at the first argument. */
+  stopAtArg?: boolean;
+  load(): Promise<CommandModule>;
+}
+
+const BUNDLE: FlagSpec = {
+  name: "bundle",
+  short: "b",
+  kind: "string",
+  placeholder: "value",
+  usage: "path to the root of the bundle directory, defaults to the current directory",
+};
+const CREATE_FLAGS: FlagSpec[] = [
+  BUNDLE,
+  {
+    name: "console-socket",
+    kind: "string",
+    placeholder: "value",
+    usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
+  },
+  { name: "pid-file", kind: "string", placeholder: "value", usage: "specify the file to write the process id to" },
+  { name: "no-pivot", kind: "bool", usage: "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk" },
+  { name: "no-new-keyring", kind: "bool", usage: "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key" },
+  { name: "preserve-fds", kind: "int", placeholder: "value", default: 0, usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)" },
+];
+
+const notYet = (name: string, issue: number) => () =>
+  import("./not_yet.ts").then((m) => m.notYet(name, issue));
+
+/** Every command, in runc's order. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "checkpoint",
+    summary: "checkpoint a running container",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("checkpoint", 0),
+  },
+  {
+    name: "create",
+    summary: "create a container",
+    argsUsage: "<container-id>",
+    description: `The create command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.
+
+The specification file includes an args parameter. The args parameter is used
+to specify command(s) that get run when the container is started. To change the
+command(s) that get executed on start, edit the args parameter of the spec. See
+"tsrunc spec --help" for more explanation.`,
+    flags: CREATE_FLAGS,
+    args: 1,
+    load: () => import("./create.ts"),
+  },
+  {
+    name: "delete",
+    summary: "delete any resources held by the container often used with detached container",
+    argsUsage: "<container-id>",
+    flags: [{ name: "force", short: "f", kind: "bool", usage: "Forcibly deletes the container if it is still running (uses SIGKILL)" }],
+    args: 1,
+    load: () => import("./delete.ts"),
+  },
+  {
+    name: "events",
+    summary: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("events", 5),
+  },
+  {
+    name: "exec",
+    summary: "execute new process inside the container",
+    argsUsage: "<container-id> <command> [command options]  || -p process.json <container-id>",
+    flags: [],
+    args: [1, Infinity],
+    stopAtArg: true,
+    load: notYet("exec", 4),
+  },
+  {
+    name: "kill",
+    summary: "kill sends the specified signal (default: SIGTERM) to the container's init process",
+    argsUsage: "<container-id> [signal]",
+    flags: [{ name: "all", short: "a", kind: "bool", usage: "send the specified signal to all processes inside the container" }],
+    args: [1, 2],
+    load: () => import("./kill.ts"),
+  },
+  {
+    name: "list",
+    summary: "lists containers started by tsrunc with the given root",
+    argsUsage: "",
+    flags: [
+      { name: "format", short: "f", kind: "string", placeholder: "value", default: "table", usage: "select one of: table or json (default: \"table\")" },
+      { name: "quiet", short: "q", kind: "bool", usage: "display only container IDs" },
+    ],
+    args: 0,
+    load: () => import("./list.ts"),
+  },
+  {
+    name: "pause",
+    summary: "pause suspends all processes inside the container",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("pause", 5),
+  },
+  {
+    name: "ps",
+    summary: "ps displays the processes running inside a container",
+    argsUsage: "<container-id> [ps options]",
+    flags: [],
+    args: [1, Infinity],
+    load: notYet("ps", 4),
+  },
+  {
+    name: "restore",
+    summary: "restore a container from a previous checkpoint",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("restore", 0),
+  },
+  {
+    name: "resume",
+    summary: "resumes all processes that have been previously paused",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("resume", 5),
+  },
+  {
+    name: "run",
+    summary: "create and run a container",
+    argsUsage: "<container-id>",
+    description: `The run command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.`,
+    flags: [
+      ...CREATE_FLAGS,
+      { name: "detach", short: "d", kind: "bool", usage: "detach from the container's process" },
+      { name: "keep", kind: "bool", usage: "do not delete the container after it exits" },
+    ],
+    args: 1,
+    load: () => import("./run.ts"),
+  },
+  {
+    name: "spec",
+    summary: "create a new specification file",
+    argsUsage: "",
+    description: `The spec command creates the new specification file named "config.json" for
+the bundle.`,
+    flags: [
+      BUNDLE,
+      { name: "rootless", kind: "bool", usage: "generate a configuration for a rootless container" },
+    ],
+    args: 0,
+    load: () => import("./spec_command.ts"),
+  },
+  {
+    name: "start",
+    summary: "executes the user defined process in a created container",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: () => import("./start.ts"),
+  },
+  {
+    name: "state",
+    summary: "output the state of a container",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: () => import("./state.ts"),
+  },
+  {
+    name: "update",
+    summary: "update container resource constraints",
+    argsUsage: "<container-id>",
+    flags: [],
+    args: 1,
+    load: notYet("update", 5),
+  },
+  {
+    name: "features",
+    summary: "show the enabled features",
+    argsUsage: "",
+    flags: [],
+    args: 0,
+    load: notYet("features", 7),
+  },
+];
+
+/** Global flags, as runc's. */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: "debug", kind: "bool", usage: "enable debug logging" },
+  { name: "log", kind: "string", placeholder: "value", usage: "set the log file to write tsrunc logs to (default is '/dev/stderr')" },
+  { name: "log-format", kind: "string", placeholder: "value", default: "text", usage: "set the log format ('text' (default), or 'json')" },
+  { name: "root", kind: "string", placeholder: "value", default: "/run/tsrunc", usage: "root directory for storage of container state (this should be located in tmpfs)" },
+  { name: "criu", kind: "string", placeholder: "value", default: "criu", usage: "path to the criu binary used for checkpoint and restore" },
+  { name: "systemd-cgroup", kind: "bool", usage: "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:runc:434234\"" },
+  { name: "rootless", kind: "string", placeholder: "value", default: "auto", usage: "ignore cgroup permission errors ('true', 'false', or 'auto')" },
+  { name: "help", short: "h", kind: "bool", usage: "show help" },
+  { name: "version", short: "v", kind: "bool", usage: "print the version" },
+];

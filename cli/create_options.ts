@@ -1,0 +1,22 @@
+/** The flags create and run share, as CreateOptions. */
+import { TsruncError } from "../core/errors.ts";
+import type { CreateOptions } from "../core/lifecycle/create.ts";
+import type { CommandContext } from "./commands.ts";
+
+/** CreateOptions from create/run flags. */
+export function createOptions(ctx: CommandContext, detached: boolean): CreateOptions {
+  const { flags } = ctx;
+  if (flags["console-socket"]) {
+    throw new TsruncError("--console-socket: terminals are not supported yet");
+  }
+  return {
+    root: ctx.globals.root,
+    id: ctx.args[0],
+    bundle: flags.bundle as string | undefined,
+    pidFile: flags["pid-file"] as string | undefined,
+    noPivot: flags["no-pivot"] === true,
+    noNewKeyring: flags["no-new-keyring"] === true,
+    preserveFds: Number(flags["preserve-fds"] ?? 0),
+    detached,
+  };
+}

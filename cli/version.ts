@@ -1,0 +1,22 @@
+/** `tsrunc --version`: runc's lines, read from a file the build writes (no FFI, no spawn). */
+import { libDir } from "../ffi/paths.ts";
+import { OCI_VERSION } from "../core/state/oci_state.ts";
+
+/** The tsrunc release. */
+export const VERSION = "0.1.0";
+
+/** The version text. */
+export function versionText(): string {
+  let info: { commit?: string; libseccomp?: string } = {};
+  try {
+    info = JSON.parse(Deno.readTextFileSync(`${libDir()}/version.json`));
+  } catch {
+    // a source checkout that was not built yet
+  }
+  return `tsrunc version ${VERSION}
+commit: ${info.commit ?? "unknown"}
+spec: ${OCI_VERSION}
+deno: ${Deno.version.deno}
+libseccomp: ${info.libseccomp ?? "unknown"}
+`;
+}

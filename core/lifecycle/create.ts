@@ -1,0 +1,242 @@
+/**
+ * create: validate, build the plan, start the executor, and walk the sync phases with
+ * it (id maps, prestart/createRuntime hooks) until the init reports `created`. Any
+ * failure kills the init and removes the state directory: nothing is left behind.
+ */
+import { TsruncError, wrapError } from "../errors.ts";
+import * as libcore from "../../ffi/libcore.ts";
+import { MSG } from "../../ffi/messages.ts";
+import { libDir } from "../../ffi/paths.ts";
+import { debug, warn } from "../log.ts";
+import { buildPlan, hostPath } from "../plan/build.ts";
+import { encodePlan } from "../plan/encode.ts";
+import { gatherHostFacts } from "../plan/host_facts.ts";
+import { PHASE_CODES, type Plan } from "../plan/ops.ts";
+import type { OciSpec } from "../spec/types.ts";
+import { parseConfig } from "../spec/validate.ts";
+import { runHooks } from "../hooks.ts";
+import { hookState } from "../state/oci_state.ts";
+import { procStat } from "../state/status.ts";
+import { ContainerDir, type StoredState } from "../state/store.ts";
+
+/** Options of create (and of run's create step). */
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  /** run in the foreground may have a terminal (the terminal issue); create may not. */
+  detached: boolean;
+}
+
+/** A created container. */
+export interface Created {
+  dir: ContainerDir;
+  state: StoredState;
+}
+
+const SETUP_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** Load and validate the bundle's config.json. */
+export function loadBundle(bundleArg: string | undefined): { bundle: string; spec: OciSpec } {
+  const given = bundleArg ?? ".";
+  let bundle: string;
+  try {
+    bundle = Deno.realPathSync(given);
+  } catch (error) {
+    throw new TsruncError(`bundle ${given}: ${describeFsError(error)}`);
+  }
+  const configPath = `${bundle}/config.json`;
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(configPath);
+  } catch (error) {
+    throw new TsruncError(`config.json: cannot read ${configPath}: ${describeFsError(error)}`);
+  }
+  return { bundle, spec: parseConfig(text) };
+}
+
+/** Create a container: on return its init waits for `start`. */
+export async function createContainer(options: CreateOptions): Promise<Created> {
+  const { bundle, spec } = loadBundle(options.bundle);
+  if (!spec.root?.path) throw new TsruncError("config.json: root.path: required");
+  const rootfs = hostPath(bundle, spec.root.path);
+  try {
+    if (!Deno.statSync(rootfs).isDirectory) throw new Error("not a directory");
+  } catch (error) {
+    throw new TsruncError(`config.json: root.path: rootfs ${rootfs}: ${describeFsError(error)}`);
+  }
+  if (spec.process?.terminal) {
+    throw new TsruncError(
+      "config.json: process.terminal: terminals are not supported yet; set it to false",
+    );
+  }
+  const dir = new ContainerDir(options.root, options.id);
+  const built = buildPlan({
+    spec,
+    id: options.id,
+    bundle,
+    rootfs,
+    fifoPath: dir.fifoPath,
+    noPivot: options.noPivot,
+    noNewKeyring: options.noNewKeyring,
+    preserveFds: options.preserveFds,
+    host: gatherHostFacts(spec, bundle, rootfs),
+  });
+  for (const warning of built.warnings) warn(warning);
+
+  dir.create();
+  const lock = dir.lock();
+  const state: StoredState = {
+    ociVersion: spec.ociVersion,
+    id: options.id,
+    pid: 0,
+    initStartTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: "",
+    annotations: spec.annotations,
+    createdDone: false,
+    hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+  };
+  try {
+    libcore.mkfifo(dir.fifoPath, 0o622);
+    dir.write(state);
+    await runExecutor(built.plan, spec, dir, state, options.preserveFds);
+    state.createdDone = true;
+    dir.write(state);
+    if (options.pidFile) writePidFile(options.pidFile, state.pid);
+    return { dir, state };
+  } catch (error) {
+    if (state.pid > 0) {
+      libcore.kill(state.pid, 9);
+      await libcore.waitChild(state.pid).catch(() => 0);
+    }
+    dir.remove();
+    throw error;
+  } finally {
+    lock.close();
+  }
+}
+
+async function runExecutor(
+  plan: Plan,
+  spec: OciSpec,
+  dir: ContainerDir,
+  state: StoredState,
+  preserveFds: number,
+): Promise<void> {
+  const [mine, theirs] = libcore.socketPair();
+  const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
+  const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
+  const syncTarget = 3 + preserveFds;
+  const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
+  for (let fd = 3; fd < 3 + preserveFds; fd++) fdMap.push([fd, fd]);
+  fdMap.push([syncTarget, theirs], [syncTarget + 1, planFd]);
+  let executorPid: number;
+  try {
+    executorPid = libcore.spawn(exeFd, [String(syncTarget), String(syncTarget + 1)], fdMap);
+  } finally {
+    libcore.close(theirs);
+    libcore.close(planFd);
+    libcore.close(exeFd);
+  }
+  try {
+    const pidMessage = receive(mine, plan, 10_000);
+    libcore.waitChildSync(executorPid);
+    if (pidMessage.type !== MSG.PID) throw protocolError(pidMessage.type);
+    state.pid = pidMessage.a;
+    state.initStartTime = procStat(state.pid)?.startTime ?? 0;
+    dir.write(state);
+    debug(`container ${state.id}: init pid ${state.pid}`);
+
+    expectPhase(receive(mine, plan, 10_000), "ready");
+    writeIdMaps(spec, state.pid);
+    libcore.send(mine, MSG.GO, 0, new Uint8Array());
+
+    expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");
+    const creating = hookState(state, "creating");
+    await runHooks("prestart", spec.hooks?.prestart ?? [], creating);
+    await runHooks("createRuntime", spec.hooks?.createRuntime ?? [], creating);
+    libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(creating));
+
+    expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "created");
+  } finally {
+    libcore.close(mine);
+  }
+}
+
+/** One message from the executor; its errors become the error of create. */
+function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage {
+  let message: libcore.RawMessage;
+  try {
+    message = libcore.recv(fd, timeoutMs);
+  } catch (error) {
+    if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) {
+      throw new TsruncError("container process exited during setup");
+    }
+    if (error instanceof TsruncError && error.errno === libcore.ERRNO.ETIMEDOUT) {
+      throw new TsruncError(`container process did not answer within ${timeoutMs / 1000} s`);
+    }
+    throw error;
+  }
+  if (message.type === MSG.ERROR) {
+    const op = plan[message.a];
+    debug(`failing op ${message.a}: ${JSON.stringify(op, (_, v) => typeof v === "bigint" ? String(v) : v)}`);
+    // resolveExec and chdir already say why; other ops get the errno's text.
+    const selfExplained = op?.op === "resolveExec";
+    const text = selfExplained
+      ? message.payload
+      : `${message.payload}: ${libcore.errnoText(message.b)}`;
+    throw new TsruncError(text, { errno: message.b });
+  }
+  return message;
+}
+
+function expectPhase(message: libcore.RawMessage, phase: keyof typeof PHASE_CODES): void {
+  if (message.type !== MSG.PHASE || message.a !== PHASE_CODES[phase]) {
+    throw protocolError(message.type);
+  }
+}
+
+function protocolError(type: number): TsruncError {
+  return new TsruncError(`unexpected message ${type} from the container process`);
+}
+
+/** uid_map/gid_map of a new user namespace; as root tsrunc writes them directly. */
+function writeIdMaps(spec: OciSpec, pid: number): void {
+  const newUserNs = spec.linux?.namespaces?.some((n) => n.type === "user" && !n.path);
+  if (!newUserNs) return;
+  const format = (maps: { containerID: number; hostID: number; size: number }[] | undefined) =>
+    (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/uid_map`, format(spec.linux?.uidMappings));
+    Deno.writeTextFileSync(`/proc/${pid}/gid_map`, format(spec.linux?.gidMappings));
+  } catch (error) {
+    throw wrapError("write user namespace id maps", error);
+  }
+}
+
+/** Write the pid file atomically, as runc does (temp file + rename). */
+export function writePidFile(path: string, pid: number): void {
+  const temp = `${path}.${Deno.pid}.tmp`;
+  try {
+    Deno.writeTextFileSync(temp, String(pid));
+    Deno.renameSync(temp, path);
+  } catch (error) {
+    throw wrapError(`write pid file ${path}`, error);
+  }
+}
+
+/** Lowercase errno-like text of a Deno file-system error. */
+export function describeFsError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ \(os error \d+\).*$/, "").replace(/^./, (c) => c.toLowerCase());
+}

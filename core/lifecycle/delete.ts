@@ -1,0 +1,44 @@
+/** delete: remove a stopped (or, with --force, any) container and run poststop hooks. */
+import { TsruncError } from "../errors.ts";
+import * as libcore from "../../ffi/libcore.ts";
+import { runHooks } from "../hooks.ts";
+import { warn } from "../log.ts";
+import { hookState } from "../state/oci_state.ts";
+import { ContainerDir } from "../state/store.ts";
+import { containerPids, waitInitGone } from "./processes.ts";
+import { type Opened, openContainer } from "./open.ts";
+
+const KILL_WAIT_MS = 10_000;
+
+/** Delete a container. A created one is killed first, as runc does. */
+export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
+  let opened: Opened;
+  try {
+    opened = openContainer(root, id);
+  } catch (error) {
+    if (force && !new ContainerDir(root, id).exists()) return;
+    throw error;
+  }
+  try {
+    const { status, state } = opened;
+    if ((status === "running" || status === "paused") && !force) {
+      throw new TsruncError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    if (status !== "stopped") {
+      for (const pid of containerPids(state)) libcore.kill(pid, 9);
+      if (!waitInitGone(state, KILL_WAIT_MS)) {
+        throw new TsruncError(`container ${id}: init ${state.pid} did not exit after SIGKILL`);
+      }
+    }
+    opened.dir.remove();
+    const poststop = state.hooks?.poststop ?? [];
+    if (poststop.length > 0) {
+      // runtime-spec: a failing poststop hook is only a warning.
+      await runHooks("poststop", poststop, hookState(state, "stopped")).catch((e) =>
+        warn((e as Error).message)
+      );
+    }
+  } finally {
+    opened.unlock();
+  }
+}

@@ -1,0 +1,20 @@
+/** kill: send a signal to the container's init, or with --all to all its processes. */
+import { TsruncError } from "../errors.ts";
+import * as libcore from "../../ffi/libcore.ts";
+import { containerPids, signalInit } from "./processes.ts";
+import { openContainer } from "./open.ts";
+
+/** Signal a container. */
+export function killContainer(root: string, id: string, signal: number, all: boolean): void {
+  const opened = openContainer(root, id);
+  try {
+    if (opened.status === "stopped") throw new TsruncError("container not running");
+    if (!all) {
+      signalInit(opened.state, signal);
+      return;
+    }
+    for (const pid of containerPids(opened.state)) libcore.kill(pid, signal);
+  } finally {
+    opened.unlock();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Warnings, errors and debug lines, as runc writes them: to the --log file when given
+ * (`--log-format json`: {"level","msg","time"} lines, which containerd reads; text:
+ * logrus' `time="..." level=... msg="..."`), and warnings also to stderr otherwise.
+ */
+
+/** Log settings from the global flags. */
+export interface LogOptions {
+  file?: string;
+  format: "text" | "json";
+  debug: boolean;
+}
+
+let options: LogOptions = { format: "text", debug: false };
+
+/** Set the log destination once, from the global flags. */
+export function configureLog(next: LogOptions): void {
+  options = next;
+}
+
+function write(level: "debug" | "info" | "warning" | "error", msg: string): void {
+  const time = new Date().toISOString();
+  if (options.file) {
+    const line = options.format === "json"
+      ? JSON.stringify({ level, msg, time })
+      : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+    try {
+      Deno.writeTextFileSync(options.file, line + "\n", { append: true, create: true });
+    } catch {
+      // a broken log must not hide the real error, which still reaches stderr
+    }
+    return;
+  }
+  if (level === "error") return; // the CLI prints errors on stderr itself
+  console.error(`${level === "warning" ? "WARN" : level.toUpperCase()}: ${msg}`);
+}
+
+/** A warning: the command goes on. */
+export function warn(msg: string): void {
+  write("warning", msg);
+}
+
+/** The error a command fails with (stderr gets it from the CLI). */
+export function logError(msg: string): void {
+  write("error", msg);
+}
+
+/** Debug detail, only with --debug. */
+export function debug(msg: string): void {
+  if (options.debug) write("debug", msg);
+}

@@ -1,0 +1,510 @@
+/**
+ * buildPlan(): a validated config plus command-line options in, the executor's plan
+ * out. Pure: everything it needs from the host comes in `host`, gathered beforehand
+ * (core/plan/host_facts.ts), so plans are unit-tested by comparing values.
+ *
+ * The order follows runc's init and runtime-spec's lifecycle: namespaces, report the pid
+ * (tsrunc writes id maps), mounts in config order, /dev, prestart/createRuntime hooks
+ * (run by tsrunc), createContainer hooks, pivot_root, masks, process attributes,
+ * report created, wait for `start`, startContainer hooks, execve.
+ */
+import type { OciSpec } from "../spec/types.ts";
+import { TsruncError } from "../errors.ts";
+import { MS, parseMountOptions } from "./mount_options.ts";
+import type { Plan, PlanOp } from "./ops.ts";
+import {
+  CAPABILITIES,
+  DEVICE_TYPES,
+  IOPRIO_CLASSES,
+  NAMESPACE_FLAGS,
+  PERSONALITY_DOMAINS,
+  RLIMITS,
+  SCHED_FLAGS,
+  SCHED_POLICIES,
+} from "./tables.ts";
+
+/** What buildPlan needs to know about the host. */
+export interface HostFacts {
+  /** cgroup v1 hierarchies to show in a `cgroup` mount: name and host directory. */
+  cgroupV1: { name: string; hostPath: string }[];
+  /** Bind sources (absolute host paths) that exist and are not directories. */
+  fileSources: ReadonlySet<string>;
+  /** Whether the host has /proc/kcore, for the /dev/core link. */
+  hasKcore: boolean;
+  /** HOME of the process user from the rootfs' /etc/passwd, when the config sets none. */
+  home?: string;
+}
+
+/** Everything that decides a plan. */
+export interface PlanInput {
+  spec: OciSpec;
+  id: string;
+  /** Absolute host path of the bundle. */
+  bundle: string;
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  /** Host path of the exec fifo `start` opens. */
+  fifoPath: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  host: HostFacts;
+}
+
+/** A plan and the warnings met while building it. */
+export interface BuiltPlan {
+  plan: Plan;
+  warnings: string[];
+}
+
+/** runc's default devices (libcontainer/specconv AllowedDevices with create). */
+const DEFAULT_DEVICES = [
+  { path: "/dev/null", major: 1, minor: 3 },
+  { path: "/dev/zero", major: 1, minor: 5 },
+  { path: "/dev/full", major: 1, minor: 7 },
+  { path: "/dev/tty", major: 5, minor: 0 },
+  { path: "/dev/urandom", major: 1, minor: 9 },
+  { path: "/dev/random", major: 1, minor: 8 },
+];
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const S_IFCHR = 0o020000;
+
+/** Build the plan for `create`. */
+export function buildPlan(input: PlanInput): BuiltPlan {
+  const { spec } = input;
+  const warnings: string[] = [];
+  const process = spec.process;
+  if (!process) throw new TsruncError("config.json: process: required to create a container");
+  const linux = spec.linux ?? {};
+  const namespaces = linux.namespaces ?? [];
+  const created = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
+  if (!namespaces.some((n) => n.type === "mount")) {
+    throw new TsruncError("config.json: linux.namespaces: a mount namespace is required");
+  }
+  const newUserNs = created.has("user");
+
+  const plan: PlanOp[] = [];
+  // Join existing namespaces: user first (it grants the rights to join the others),
+  // mount last (joining it changes how the later paths resolve).
+  const joins = namespaces.filter((n) => n.path);
+  const rank = (t: string) => (t === "user" ? 0 : t === "mount" ? 2 : 1);
+  for (const ns of [...joins].sort((a, b) => rank(a.type) - rank(b.type))) {
+    plan.push({ op: "joinNs", nsType: NAMESPACE_FLAGS[ns.type], path: ns.path! });
+  }
+  if (created.has("time")) {
+    const offsets = linux.timeOffsets ?? {};
+    plan.push({
+      op: "timeOffsets",
+      monotonicSecs: offsets.monotonic?.secs ?? 0,
+      monotonicNanosecs: offsets.monotonic?.nanosecs ?? 0,
+      boottimeSecs: offsets.boottime?.secs ?? 0,
+      boottimeNanosecs: offsets.boottime?.nanosecs ?? 0,
+    });
+  }
+  plan.push({ op: "openFifo", path: input.fifoPath });
+  let cloneFlags = 0;
+  for (const type of created) if (type !== "time") cloneFlags |= NAMESPACE_FLAGS[type];
+  plan.push({ op: "clone", flags: cloneFlags });
+
+  // In the init: tsrunc writes the id maps (and, later, cgroups) while it waits here.
+  plan.push({ op: "sync", phase: "ready", waitReply: true });
+  if (newUserNs) plan.push({ op: "becomeRoot" });
+  plan.push({ op: "setsid" });
+  if (!input.noNewKeyring) plan.push({ op: "keyring", name: input.id });
+  if (spec.hostname) {
+    if (!created.has("uts")) {
+      throw new TsruncError("config.json: hostname: requires a new uts namespace");
+    }
+    plan.push({ op: "hostname", name: spec.hostname });
+  }
+  if (spec.domainname) {
+    if (!created.has("uts")) {
+      throw new TsruncError("config.json: domainname: requires a new uts namespace");
+    }
+    plan.push({ op: "domainname", name: spec.domainname });
+  }
+
+  pushRootfs(plan, input, newUserNs, warnings);
+
+  // Process attributes that need root in the container, then the user switch.
+  if (process.oomScoreAdj !== undefined) {
+    plan.push({
+      op: "writeFile",
+      path: "/proc/self/oom_score_adj",
+      content: String(process.oomScoreAdj),
+    });
+  }
+  for (const limit of process.rlimits ?? []) {
+    const resource = RLIMITS[limit.type];
+    if (resource === undefined) {
+      throw new TsruncError(`config.json: process.rlimits: unknown rlimit "${limit.type}"`);
+    }
+    plan.push({ op: "rlimit", resource, soft: rlimitValue(limit.soft), hard: rlimitValue(limit.hard) });
+  }
+  if (linux.personality) {
+    const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
+    if (domain === undefined) {
+      throw new TsruncError(
+        `config.json: linux.personality.domain: unknown domain "${linux.personality.domain}"`,
+      );
+    }
+    plan.push({ op: "personality", persona: domain });
+  }
+  if (process.scheduler) plan.push(schedulerOp(process.scheduler));
+  if (process.ioPriority) {
+    const cls = IOPRIO_CLASSES[process.ioPriority.class];
+    if (cls === undefined) {
+      throw new TsruncError(
+        `config.json: process.ioPriority.class: unknown class "${process.ioPriority.class}"`,
+      );
+    }
+    plan.push({ op: "ioPriority", value: (cls << 13) | (process.ioPriority.priority ?? 0) });
+  }
+  const finalCpus = process.execCPUAffinity?.final;
+  if (finalCpus) {
+    plan.push({ op: "cpuAffinity", cpus: parseCpuList(finalCpus, "process.execCPUAffinity.final") });
+  }
+
+  const env = processEnv(process.env ?? [], input.host.home);
+  const cwd = process.cwd ?? "/";
+  plan.push({ op: "chdir", path: cwd });
+  plan.push({
+    op: "resolveExec",
+    program: process.args![0],
+    searchPath: envValue(env, "PATH") ?? DEFAULT_PATH,
+    cwd,
+  });
+
+  const caps = process.capabilities ?? {};
+  const mask = (set: string, names: readonly string[] | undefined) =>
+    capabilityMask(names ?? [], `process.capabilities.${set}`, warnings);
+  plan.push({ op: "capBounding", keep: mask("bounding", caps.bounding) });
+  const user = process.user ?? { uid: 0, gid: 0 };
+  plan.push({
+    op: "setUser",
+    uid: user.uid ?? 0,
+    gid: user.gid ?? 0,
+    groups: user.additionalGids ?? [],
+    setGroups: true,
+  });
+  plan.push({ op: "umask", mask: user.umask ?? 0o022 });
+  plan.push({
+    op: "capSet",
+    effective: mask("effective", caps.effective),
+    permitted: mask("permitted", caps.permitted),
+    inheritable: mask("inheritable", caps.inheritable),
+    ambient: mask("ambient", caps.ambient),
+  });
+  if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
+
+  plan.push({ op: "sync", phase: "created", waitReply: false });
+  plan.push({ op: "closeSync" });
+  plan.push({ op: "waitStart" });
+  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook));
+  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  plan.push({ op: "exec", args: process.args!, env });
+  return { plan, warnings };
+}
+
+/** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
+function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnings: string[]) {
+  const { spec } = input;
+  const linux = spec.linux ?? {};
+  // Keep the container's mounts from propagating to the host: runc's default is rslave.
+  const rootPropagation = linux.rootfsPropagation
+    ? propagationFlag(linux.rootfsPropagation)
+    : MS.SLAVE | MS.REC;
+  plan.push({ op: "propagation", path: "/", flags: rootPropagation });
+  plan.push({ op: "openRoot", path: input.rootfs });
+
+  const mounts = spec.mounts ?? [];
+  mounts.forEach((mount, index) => pushMount(plan, input, mount, index, warnings));
+
+  const devBound = mounts.some((m) =>
+    cleanPath(m.destination) === "/dev" && parseMountOptions(m.options ?? []).bind
+  );
+  if (!devBound) pushDevices(plan, input, newUserNs);
+
+  plan.push({ op: "sync", phase: "prestart", waitReply: true });
+  for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook));
+
+  plan.push(input.noPivot ? { op: "chroot" } : { op: "pivotRoot" });
+  if (linux.rootfsPropagation) {
+    plan.push({ op: "propagation", path: "/", flags: propagationFlag(linux.rootfsPropagation) });
+  }
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    plan.push({ op: "writeFile", path: `/proc/sys/${key.replaceAll(".", "/")}`, content: value });
+  }
+  for (const path of linux.readonlyPaths ?? []) plan.push({ op: "readonlyPath", path });
+  for (const path of linux.maskedPaths ?? []) plan.push({ op: "mask", path });
+  if (spec.root?.readonly) plan.push({ op: "readonlyRoot" });
+}
+
+type SpecMount = NonNullable<OciSpec["mounts"]>[number];
+
+function pushMount(
+  plan: PlanOp[],
+  input: PlanInput,
+  mount: SpecMount,
+  index: number,
+  warnings: string[],
+) {
+  const where = `config.json: mounts[${index}]`;
+  const target = cleanPath(mount.destination);
+  const options = parseMountOptions(mount.options ?? []);
+  if (options.idmap) {
+    throw new TsruncError(`${where}.options: idmap mounts are not supported yet`);
+  }
+  const fstype = mount.type ?? "";
+  const data = options.data.join(",");
+  const flags = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+
+  if (options.bind) {
+    const source = hostPath(input.bundle, mount.source ?? "");
+    const kind = input.host.fileSources.has(source) ? "file" : "dir";
+    plan.push({
+      op: "mount",
+      source,
+      target,
+      fstype: "",
+      flags: MS.BIND | (options.recursiveBind ? MS.REC : 0),
+      data: "",
+      kind,
+    });
+    // A bind mount ignores every other flag: apply them with a remount.
+    if (flags !== 0) plan.push({ op: "remount", target, flags: MS.BIND | flags });
+  } else if (fstype === "cgroup" || fstype === "cgroup2") {
+    pushCgroupMount(plan, input, target, fstype, options.flags, warnings);
+  } else {
+    if (options.tmpcopyup) plan.push({ op: "copyUp", target });
+    plan.push({
+      op: "mount",
+      source: mount.source ?? fstype,
+      target,
+      fstype,
+      flags,
+      data,
+      kind: "dir",
+    });
+  }
+  for (const propagation of options.propagation) {
+    plan.push({ op: "propagation", path: relative(target), flags: propagation });
+  }
+  if (options.attrSet || options.attrClr) {
+    plan.push({
+      op: "mountSetattr",
+      target,
+      attrSet: options.attrSet,
+      attrClr: options.attrClr,
+      propagation: 0,
+    });
+  }
+}
+
+/**
+ * A `cgroup` mount on a v1 host is a tmpfs with one bind per hierarchy, each showing the
+ * container's own cgroup (what a cgroup namespace shows as "/"); on a v2 host it is cgroup2.
+ */
+function pushCgroupMount(
+  plan: PlanOp[],
+  input: PlanInput,
+  target: string,
+  fstype: string,
+  flags: number,
+  _warnings: string[],
+) {
+  const hierarchies = input.host.cgroupV1;
+  const mountFlags = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  if (fstype === "cgroup2" || hierarchies.length === 0) {
+    plan.push({
+      op: "mount",
+      source: "cgroup2",
+      target,
+      fstype: "cgroup2",
+      flags: mountFlags,
+      data: "",
+      kind: "dir",
+    });
+    return;
+  }
+  const perMount = mountFlags & ~MS.RDONLY;
+  plan.push({
+    op: "mount",
+    source: "tmpfs",
+    target,
+    fstype: "tmpfs",
+    flags: perMount,
+    data: "mode=755",
+    kind: "dir",
+  });
+  for (const h of hierarchies) {
+    const sub = `${target}/${h.name}`;
+    plan.push({ op: "mount", source: h.hostPath, target: sub, fstype: "", flags: MS.BIND, data: "", kind: "dir" });
+    plan.push({ op: "remount", target: sub, flags: MS.BIND | mountFlags });
+  }
+  if (mountFlags & MS.RDONLY) plan.push({ op: "remount", target, flags: mountFlags });
+}
+
+/** The default devices, linux.devices, and /dev's links (runc's createDevices + setupPtmx). */
+function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
+  const devices = input.spec.linux?.devices ?? [];
+  const all = [
+    ...DEFAULT_DEVICES.filter((d) => !devices.some((c) => cleanPath(c.path) === d.path)).map((
+      d,
+    ) => ({ ...d, mode: S_IFCHR | 0o666, uid: 0, gid: 0 })),
+    ...devices.map((d, i) => {
+      const type = DEVICE_TYPES[d.type];
+      if (type === undefined) {
+        throw new TsruncError(`config.json: linux.devices[${i}].type: unknown type "${d.type}"`);
+      }
+      return {
+        path: cleanPath(d.path),
+        major: d.major ?? 0,
+        minor: d.minor ?? 0,
+        mode: type | (d.fileMode ?? 0o666),
+        uid: d.uid ?? 0,
+        gid: d.gid ?? 0,
+      };
+    }),
+  ];
+  for (const d of all) {
+    if (newUserNs) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      plan.push({ op: "mount", source: d.path, target: d.path, fstype: "", flags: MS.BIND, data: "", kind: "file" });
+    } else {
+      plan.push({ op: "mknod", target: d.path, mode: d.mode, major: d.major, minor: d.minor, uid: d.uid, gid: d.gid });
+    }
+  }
+  const links: [string, string][] = [
+    ["/proc/self/fd", "/dev/fd"],
+    ["/proc/self/fd/0", "/dev/stdin"],
+    ["/proc/self/fd/1", "/dev/stdout"],
+    ["/proc/self/fd/2", "/dev/stderr"],
+  ];
+  if (input.host.hasKcore) links.push(["/proc/kcore", "/dev/core"]);
+  const hasPts = (input.spec.mounts ?? []).some((m) => cleanPath(m.destination) === "/dev/pts");
+  if (hasPts) links.push(["pts/ptmx", "/dev/ptmx"]);
+  for (const [linkTarget, target] of links) plan.push({ op: "symlink", linkTarget, target });
+}
+
+function hookOp(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }): PlanOp {
+  return {
+    op: "hook",
+    path: hook.path,
+    args: hook.args ?? [hook.path],
+    env: hook.env ?? [],
+    timeoutSecs: hook.timeout ?? 0,
+  };
+}
+
+function schedulerOp(s: NonNullable<NonNullable<OciSpec["process"]>["scheduler"]>): PlanOp {
+  const policy = SCHED_POLICIES[s.policy];
+  if (policy === undefined) {
+    throw new TsruncError(`config.json: process.scheduler.policy: unknown policy "${s.policy}"`);
+  }
+  let flags = 0;
+  for (const [i, name] of (s.flags ?? []).entries()) {
+    const flag = SCHED_FLAGS[name];
+    if (flag === undefined) {
+      throw new TsruncError(`config.json: process.scheduler.flags[${i}]: unknown flag "${name}"`);
+    }
+    flags |= flag;
+  }
+  return {
+    op: "scheduler",
+    policy,
+    nice: s.nice ?? 0,
+    priority: s.priority ?? 0,
+    flags,
+    runtime: s.runtime ?? 0,
+    deadline: s.deadline ?? 0,
+    period: s.period ?? 0,
+  };
+}
+
+function propagationFlag(value: string): number {
+  const flags: Record<string, number> = {
+    private: MS.PRIVATE,
+    rprivate: MS.PRIVATE | MS.REC,
+    shared: MS.SHARED,
+    rshared: MS.SHARED | MS.REC,
+    slave: MS.SLAVE,
+    rslave: MS.SLAVE | MS.REC,
+    unbindable: MS.UNBINDABLE,
+    runbindable: MS.UNBINDABLE | MS.REC,
+  };
+  const flag = flags[value];
+  if (flag === undefined) {
+    throw new TsruncError(`config.json: linux.rootfsPropagation: unknown value "${value}"`);
+  }
+  return flag;
+}
+
+/** Capability names to a 64-bit mask; unknown names are warned about and skipped, as runc. */
+export function capabilityMask(names: readonly string[], where: string, warnings: string[]): bigint {
+  let mask = 0n;
+  for (const name of names) {
+    const bit = CAPABILITIES.indexOf(name.toUpperCase());
+    if (bit < 0) {
+      warnings.push(`${where}: unknown capability "${name}" ignored`);
+      continue;
+    }
+    mask |= 1n << BigInt(bit);
+  }
+  return mask;
+}
+
+/** A "0-3,7" CPU list as numbers. */
+export function parseCpuList(list: string, where: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!match) throw new TsruncError(`config.json: ${where}: invalid CPU list "${list}"`);
+    const from = Number(match[1]);
+    const to = match[2] === undefined ? from : Number(match[2]);
+    if (to < from) throw new TsruncError(`config.json: ${where}: invalid CPU list "${list}"`);
+    for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** RLIM_INFINITY is 2^64-1, beyond what a JSON number holds exactly: anything ≥ 2^63 is it. */
+function rlimitValue(value: number): number {
+  return value >= 2 ** 63 ? -1 : value;
+}
+
+function processEnv(env: readonly string[], home: string | undefined): string[] {
+  const out = [...env];
+  if (home !== undefined && envValue(out, "HOME") === undefined) out.push(`HOME=${home}`);
+  return out;
+}
+
+function envValue(env: readonly string[], name: string): string | undefined {
+  const prefix = `${name}=`;
+  for (let i = env.length - 1; i >= 0; i--) {
+    if (env[i].startsWith(prefix)) return env[i].slice(prefix.length);
+  }
+  return undefined;
+}
+
+/** A container path made absolute and free of "." and repeated slashes. */
+export function cleanPath(path: string): string {
+  const parts: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}
+
+function relative(path: string): string {
+  return path.replace(/^\/+/, "");
+}
+
+/** A host path from the config: relative ones are relative to the bundle, as with runc. */
+export function hostPath(bundle: string, path: string): string {
+  if (path.startsWith("/")) return path;
+  return `${bundle.replace(/\/+$/, "")}/${path}`;
+}

@@ -1,0 +1,89 @@
+/** Reads, from the host and the rootfs, the few facts buildPlan() needs. */
+import type { OciSpec } from "../spec/types.ts";
+import { type HostFacts, hostPath } from "./build.ts";
+import { parseMountOptions } from "./mount_options.ts";
+
+/** Gather HostFacts for a config. */
+export function gatherHostFacts(spec: OciSpec, bundle: string, rootfs: string): HostFacts {
+  const fileSources = new Set<string>();
+  let wantsCgroup = false;
+  for (const mount of spec.mounts ?? []) {
+    if (mount.type === "cgroup") wantsCgroup = true;
+    if (!parseMountOptions(mount.options ?? []).bind) continue;
+    const source = hostPath(bundle, mount.source ?? "");
+    try {
+      if (!Deno.statSync(source).isDirectory) fileSources.add(source);
+    } catch {
+      // a missing source fails at mount time, with the mount named
+    }
+  }
+  return {
+    cgroupV1: wantsCgroup ? cgroupV1Hierarchies() : [],
+    fileSources,
+    hasKcore: exists("/proc/kcore"),
+    home: spec.process?.env?.some((e) => e.startsWith("HOME="))
+      ? undefined
+      : passwdHome(rootfs, spec.process?.user?.uid ?? 0),
+  };
+}
+
+/**
+ * The v1 hierarchies mounted under /sys/fs/cgroup and, for each, the directory of the
+ * cgroup tsrunc's own process is in (the init starts there).
+ */
+export function cgroupV1Hierarchies(): { name: string; hostPath: string }[] {
+  let mountinfo: string, selfCgroup: string;
+  try {
+    mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
+    selfCgroup = Deno.readTextFileSync("/proc/self/cgroup");
+  } catch {
+    return [];
+  }
+  const paths = new Map<string, string>();
+  for (const line of selfCgroup.split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (controllers) paths.set(controllers, path);
+  }
+  const out: { name: string; hostPath: string }[] = [];
+  for (const line of mountinfo.split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!right?.startsWith("cgroup ")) continue;
+    const mountpoint = left.split(" ")[4];
+    if (!mountpoint.startsWith("/sys/fs/cgroup/")) continue;
+    const superOptions = right.split(" ")[2].split(",");
+    const controllers = superOptions.filter((o) => o !== "rw" && o !== "ro" && !o.includes("="))
+      .concat(superOptions.filter((o) => o.startsWith("name=")));
+    const path = paths.get(controllers.join(",")) ?? paths.get(controllers.reverse().join(","));
+    if (path === undefined) continue;
+    out.push({ name: mountpoint.slice("/sys/fs/cgroup/".length), hostPath: mountpoint + path });
+  }
+  return out;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * HOME of uid in the rootfs' /etc/passwd, as runc sets it. The file is read only when it
+ * really lies inside the rootfs (a symlink out of it is ignored).
+ */
+function passwdHome(rootfs: string, uid: number): string | undefined {
+  try {
+    const real = Deno.realPathSync(`${rootfs}/etc/passwd`);
+    const root = Deno.realPathSync(rootfs);
+    if (!real.startsWith(root + "/")) return "/";
+    for (const line of Deno.readTextFileSync(real).split("\n")) {
+      const fields = line.split(":");
+      if (fields.length >= 6 && Number(fields[2]) === uid && fields[2] !== "") return fields[5];
+    }
+  } catch {
+    // no passwd file: runc's default
+  }
+  return "/";
+}

@@ -1,0 +1,162 @@
+/**
+ * The state store: one directory per container under the root (mode 0700) holding
+ * state.json (written atomically: temp file + rename), the exec fifo, and a lock file
+ * that serialises commands on one container.
+ */
+import { TsruncError } from "../errors.ts";
+
+/** What tsrunc keeps about a container (runtime-spec state plus its own fields). */
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** Host pid of the init; 0 while creating. */
+  pid: number;
+  /** Start time of the init (field 22 of /proc/PID/stat), to detect pid reuse. */
+  initStartTime: number;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 creation time. */
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** Set once create has finished. */
+  createdDone: boolean;
+  /** Hooks `start` and `delete` run (poststart, poststop). */
+  hooks?: { poststart?: HookSpec[]; poststop?: HookSpec[] };
+}
+
+/** A hook as the config gives it. */
+export interface HookSpec {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
+const ID_PATTERN = /^[\w+\-.]+$/;
+
+/** Check a container id: `^[\w+-.]+$`, never "." or "..". */
+export function checkId(id: string | undefined): string {
+  if (id === undefined || id === "") throw new TsruncError("container id cannot be empty");
+  if (!ID_PATTERN.test(id) || id === "." || id === "..") {
+    throw new TsruncError(`invalid container id "${id}": use letters, digits and + - . _`);
+  }
+  return id;
+}
+
+/** The state directory of one container. */
+export class ContainerDir {
+  readonly root: string;
+  readonly id: string;
+  readonly path: string;
+
+  constructor(root: string, id: string) {
+    this.root = root;
+    this.id = checkId(id);
+    this.path = `${root}/${id}`;
+  }
+
+  get statePath(): string {
+    return `${this.path}/state.json`;
+  }
+
+  get fifoPath(): string {
+    return `${this.path}/exec.fifo`;
+  }
+
+  /** Create the directory; fails if a container with this id exists. */
+  create(): void {
+    Deno.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      Deno.mkdirSync(this.path, { mode: 0o700 });
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) {
+        throw new TsruncError(`container with id ${this.id} already exists`);
+      }
+      throw new TsruncError(`create state directory ${this.path}: ${(error as Error).message}`);
+    }
+  }
+
+  exists(): boolean {
+    try {
+      return Deno.statSync(this.path).isDirectory;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Read state.json; undefined while a create has not written it yet. */
+  read(): StoredState | undefined {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(this.statePath);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        if (!this.exists()) throw notFound(this.id);
+        return undefined;
+      }
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as StoredState;
+    } catch {
+      throw new TsruncError(`state of container ${this.id} is corrupt: ${this.statePath}`);
+    }
+  }
+
+  /** Write state.json atomically. */
+  write(state: StoredState): void {
+    const temp = `${this.statePath}.${Deno.pid}.tmp`;
+    Deno.writeTextFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+    Deno.renameSync(temp, this.statePath);
+  }
+
+  fifoExists(): boolean {
+    try {
+      Deno.lstatSync(this.fifoPath);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Take the container's lock (flock) for the rest of this command. */
+  lock(): Deno.FsFile {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(`${this.path}/lock`, { create: true, write: true, mode: 0o600 });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw notFound(this.id);
+      throw error;
+    }
+    file.lockSync(true);
+    return file;
+  }
+
+  /** Remove the whole directory. */
+  remove(): void {
+    try {
+      Deno.removeSync(this.path, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+}
+
+/** The "does not exist" error, worded as runc's. */
+export function notFound(id: string): TsruncError {
+  return new TsruncError(`container ${id} does not exist`);
+}
+
+/** Ids of every container under root, sorted. */
+export function listIds(root: string): string[] {
+  const ids: string[] = [];
+  try {
+    for (const entry of Deno.readDirSync(root)) {
+      if (entry.isDirectory && ID_PATTERN.test(entry.name)) ids.push(entry.name);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return ids.sort();
+}

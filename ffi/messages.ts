@@ -1,0 +1,4 @@
+/** Message and phase codes of the sync socket; libcore/sync.h and plan.h have the same. */
+
+/** Message types. */
+export const MSG = { PID: 1, PHASE: 2, ERROR: 3, GO: 4 } as const;
