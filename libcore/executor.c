@@ -24,6 +24,16 @@ int fail(struct ctx *c, int err, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(c->detail, sizeof c->detail, fmt, ap);
   va_end(ap);
+  c->explained = 0;
+  return err < 0 ? err : -EIO;
+}
+
+int explain(struct ctx *c, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+  va_end(ap);
+  c->explained = 1;
   return err < 0 ? err : -EIO;
 }
 
@@ -105,7 +115,7 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_WAIT_START: return op_wait_start(c);
   case OP_RESOLVE_EXEC: return op_resolve_exec(c, op);
   case OP_CHDIR:
-    return chdir(s0) < 0 ? fail(c, -errno, "cwd %s cannot be entered", s0) : 0;
+    return chdir(s0) < 0 ? fail(c, -errno, "cwd %s", s0) : 0;
   case OP_UMASK: umask((mode_t)op->ints[0]); return 0;
   case OP_CAP_BOUNDING: return op_cap_bounding(c, op);
   case OP_SET_USER: return op_set_user(c, op);
@@ -139,9 +149,12 @@ static int read_plan(int fd, uint8_t **out, size_t *len) {
 
 static void report(struct ctx *c, uint32_t index, int err) {
   if (c->sync_fd >= 0) {
-    sync_send(c->sync_fd, MSG_ERROR, (int32_t)index, -err, c->detail, (int32_t)strlen(c->detail));
-  } else {
+    int32_t b = -err | (c->explained ? MSG_ERROR_EXPLAINED : 0);
+    sync_send(c->sync_fd, MSG_ERROR, (int32_t)index, b, c->detail, (int32_t)strlen(c->detail));
+  } else if (c->explained) {
     /* After `create` returned nobody listens on the socket: tell the container's stderr. */
+    dprintf(2, "tsrunc: %s\n", c->detail);
+  } else {
     dprintf(2, "tsrunc: %s: %s\n", c->detail, strerror(-err));
   }
 }

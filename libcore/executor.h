@@ -11,14 +11,18 @@ struct ctx {
   int root_fd;        /* O_PATH fd of the rootfs (of "/" after pivot_root) */
   int fifo_fd;        /* O_PATH fd of the exec fifo */
   int copy_up_fd;     /* lower directory saved by copyUp for the next mount */
+  int order_fd;       /* executor side of the pipe that orders pid report and init */
   const char *root_path;
   char *state_json;   /* last payload from tsrunc, given to hooks on stdin */
   char exec_path[PATH_MAX];
   char detail[1024];  /* what failed, for the error message */
+  int explained;      /* detail already says why: no errno text after it */
 };
 
 /* Sets ctx->detail (printf-style) and returns err, so handlers can `return fail(...)`. */
 int fail(struct ctx *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Like fail(), for messages that are complete without the errno's text. */
+int explain(struct ctx *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ns.c */
 int op_join_ns(struct ctx *c, const struct op *op);

@@ -26,11 +26,11 @@ int op_hook(struct ctx *c, const struct op *op) {
   for (int i = 0; i < nenv; i++) envp[i] = (char *)op->strs[1 + nargs + i];
 
   int in[2];
-  if (pipe2(in, O_CLOEXEC) < 0) return fail(c, -errno, "hook %s: pipe", path);
+  if (pipe2(in, O_CLOEXEC) < 0) return explain(c, -errno, "hook %s: pipe", path);
   int out = memfd_create("hook-output", MFD_CLOEXEC);
-  if (out < 0) return fail(c, -errno, "hook %s: memfd", path);
+  if (out < 0) return explain(c, -errno, "hook %s: memfd", path);
   pid_t pid = fork();
-  if (pid < 0) return fail(c, -errno, "hook %s: fork", path);
+  if (pid < 0) return explain(c, -errno, "hook %s: fork", path);
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out, 1);
@@ -54,7 +54,7 @@ int op_hook(struct ctx *c, const struct op *op) {
     waitpid(pid, NULL, 0);
     close(pidfd);
     close(out);
-    return fail(c, -ETIMEDOUT, "hook %s did not finish within %d s", path, timeout);
+    return explain(c, -ETIMEDOUT, "hook %s did not finish within %d s", path, timeout);
   }
   int status = 0;
   waitpid(pid, &status, 0);
@@ -69,8 +69,8 @@ int op_hook(struct ctx *c, const struct op *op) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
   if (WIFSIGNALED(status))
-    return fail(c, -ECHILD, "hook %s killed by signal %d%s%s", path, WTERMSIG(status),
+    return explain(c, -ECHILD, "hook %s killed by signal %d%s%s", path, WTERMSIG(status),
                 n > 0 ? ": " : "", n > 0 ? text : "");
-  return fail(c, -ECHILD, "hook %s exited with status %d%s%s", path, WEXITSTATUS(status),
+  return explain(c, -ECHILD, "hook %s exited with status %d%s%s", path, WEXITSTATUS(status),
               n > 0 ? ": " : "", n > 0 ? text : "");
 }

@@ -37,20 +37,34 @@ int op_time_offsets(struct ctx *c, const struct op *op) {
 }
 
 int op_clone(struct ctx *c, const struct op *op, int *is_child) {
-  /* CLONE_PARENT makes the init a child of tsrunc itself, so `run` can wait for it
-   * and `create` leaves it to tsrunc's own parent (a subreaper such as a shim). */
+  /* The init must not speak on the sync socket before the executor has reported its
+   * pid there: it waits for EOF on this pipe, which the executor's exit closes. */
+  int order[2];
+  if (pipe2(order, O_CLOEXEC) < 0) return fail(c, -errno, "pipe");
   struct tsr_clone_args args = {
       /* exit_signal must be 0: with CLONE_PARENT it is inherited (SIGCHLD from spawn). */
       .flags = (uint64_t)op->ints[0] | CLONE_PARENT,
   };
   long pid = sys_clone3(&args);
-  if (pid < 0) return fail(c, -errno, "clone the container process");
-  *is_child = pid == 0;
-  if (pid == 0) {
-    /* Until created, the init must not outlive the tsrunc that is setting it up. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (pid < 0) {
+    close(order[0]);
+    close(order[1]);
+    return fail(c, -errno, "clone the container process");
   }
-  return (int)pid;
+  *is_child = pid == 0;
+  if (pid > 0) {
+    close(order[0]);
+    c->order_fd = order[1];
+    return (int)pid;
+  }
+  /* Until created, the init must not outlive the tsrunc that is setting it up. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NAME, "tsrunc:init");
+  close(order[1]);
+  char b;
+  while (read(order[0], &b, 1) < 0 && errno == EINTR) {}
+  close(order[0]);
+  return 0;
 }
 
 int op_become_root(struct ctx *c) {

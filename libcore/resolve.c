@@ -48,11 +48,11 @@ static int elf_interp(int fd, char *out, size_t cap) {
 /* Checks that path can be executed; the reason in c->detail when not. */
 static int check_program(struct ctx *c, const char *path) {
   struct stat st;
-  if (stat(path, &st) < 0) return fail(c, -errno, "program %s cannot be found", path);
-  if (S_ISDIR(st.st_mode)) return fail(c, -EISDIR, "program %s is a directory", path);
-  if (!S_ISREG(st.st_mode)) return fail(c, -EACCES, "program %s is not a regular file", path);
+  if (stat(path, &st) < 0) return explain(c, -errno, "program %s cannot be found", path);
+  if (S_ISDIR(st.st_mode)) return explain(c, -EISDIR, "program %s is a directory", path);
+  if (!S_ISREG(st.st_mode)) return explain(c, -EACCES, "program %s is not a regular file", path);
   if (!(st.st_mode & 0111))
-    return fail(c, -EACCES, "program %s is not executable (mode %04o)", path,
+    return explain(c, -EACCES, "program %s is not executable (mode %04o)", path,
                 (unsigned)(st.st_mode & 07777));
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0; /* unreadable but executable: let execve decide */
@@ -64,15 +64,15 @@ static int check_program(struct ctx *c, const char *path) {
     while (*interp == ' ' || *interp == '\t') interp++;
     interp[strcspn(interp, " \t\r\n")] = 0;
     struct stat ist;
-    if (!*interp) r = fail(c, -ENOEXEC, "script %s has an empty #! line", path);
+    if (!*interp) r = explain(c, -ENOEXEC, "script %s has an empty #! line", path);
     else if (stat(interp, &ist) < 0)
-      r = fail(c, -ENOENT, "interpreter %s of script %s cannot be found", interp, path);
+      r = explain(c, -ENOENT, "interpreter %s of script %s cannot be found", interp, path);
     else if (!S_ISREG(ist.st_mode) || !(ist.st_mode & 0111))
-      r = fail(c, -EACCES, "interpreter %s of script %s is not executable", interp, path);
+      r = explain(c, -EACCES, "interpreter %s of script %s is not executable", interp, path);
   } else if (n > 4 && memcmp(head, ELFMAG, SELFMAG) == 0) {
     char loader[PATH_MAX];
     if (elf_interp(fd, loader, sizeof loader) == 1 && access(loader, F_OK) < 0)
-      r = fail(c, -ENOENT, "dynamic loader %s of program %s cannot be found", loader, path);
+      r = explain(c, -ENOENT, "dynamic loader %s of program %s cannot be found", loader, path);
   }
   close(fd);
   return r;
@@ -106,5 +106,5 @@ int op_resolve_exec(struct ctx *c, const struct op *op) {
     dir = end ? end + 1 : NULL;
   }
   if (*seen) return check_program(c, seen);
-  return fail(c, -ENOENT, "program \"%s\" not found in PATH (%s)", prog, *search ? search : "empty");
+  return explain(c, -ENOENT, "program \"%s\" not found in PATH (%s)", prog, *search ? search : "empty");
 }

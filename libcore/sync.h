@@ -7,9 +7,12 @@
 enum {
   MSG_PID = 1,   /* a = pid of the container's init */
   MSG_PHASE = 2, /* a = phase code (plan.h) */
-  MSG_ERROR = 3, /* a = op index, b = errno, payload = message */
+  MSG_ERROR = 3, /* a = op index, b = errno | MSG_ERROR_EXPLAINED?, payload = message */
   MSG_GO = 4,    /* from tsrunc: go on; payload = state JSON for hooks */
 };
+
+/* Set in an error's b when the message needs no errno text after it. */
+#define MSG_ERROR_EXPLAINED 0x10000
 
 struct msg_header {
   int32_t type, a, b, len;

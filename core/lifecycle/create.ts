@@ -5,7 +5,7 @@
  */
 import { TsruncError, wrapError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
-import { MSG } from "../../ffi/messages.ts";
+import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
 import { libDir } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
 import { buildPlan, hostPath } from "../plan/build.ts";
@@ -104,7 +104,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
   };
   try {
-    libcore.mkfifo(dir.fifoPath, 0o622);
+    makeExecFifo(dir.fifoPath, spec);
     dir.write(state);
     await runExecutor(built.plan, spec, dir, state, options.preserveFds);
     state.createdDone = true;
@@ -187,12 +187,11 @@ function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage 
   if (message.type === MSG.ERROR) {
     const op = plan[message.a];
     debug(`failing op ${message.a}: ${JSON.stringify(op, (_, v) => typeof v === "bigint" ? String(v) : v)}`);
-    // resolveExec and chdir already say why; other ops get the errno's text.
-    const selfExplained = op?.op === "resolveExec";
-    const text = selfExplained
+    const errno = message.b & ~ERROR_EXPLAINED;
+    const text = message.b & ERROR_EXPLAINED
       ? message.payload
-      : `${message.payload}: ${libcore.errnoText(message.b)}`;
-    throw new TsruncError(text, { errno: message.b });
+      : `${message.payload}: ${libcore.errnoText(errno)}`;
+    throw new TsruncError(text, { errno });
   }
   return message;
 }
@@ -205,6 +204,20 @@ function expectPhase(message: libcore.RawMessage, phase: keyof typeof PHASE_CODE
 
 function protocolError(type: number): TsruncError {
   return new TsruncError(`unexpected message ${type} from the container process`);
+}
+
+/**
+ * The exec fifo the init opens for writing once set up: owned by the container's root
+ * (so the init can open it inside a user namespace), mode 0622 whatever the umask.
+ */
+function makeExecFifo(path: string, spec: OciSpec): void {
+  libcore.mkfifo(path, 0o622);
+  Deno.chmodSync(path, 0o622);
+  const rootOf = (maps: { containerID: number; hostID: number }[] | undefined) =>
+    maps?.find((m) => m.containerID === 0)?.hostID ?? 0;
+  const uid = rootOf(spec.linux?.uidMappings);
+  const gid = rootOf(spec.linux?.gidMappings);
+  if (uid !== 0 || gid !== 0) Deno.chownSync(path, uid, gid);
 }
 
 /** uid_map/gid_map of a new user namespace; as root tsrunc writes them directly. */
