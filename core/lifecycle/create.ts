@@ -56,7 +56,7 @@ export function loadBundle(bundleArg: string | undefined): { bundle: string; spe
   } catch (error) {
     throw new TsruncError(`config.json: cannot read ${configPath}: ${describeFsError(error)}`);
   }
-  return { bundle, spec: parseConfig(text) };
+  return { bundle, spec: parseConfig(text, "config.json", { warn }) };
 }
 
 /** Create a container: on return its init waits for `start`. */
