@@ -260,7 +260,8 @@ function pushMount(
   const data = options.data.join(",");
   const flags = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
 
-  if (options.bind) {
+  // runc binds for type "bind" even without a bind option.
+  if (options.bind || fstype === "bind") {
     const source = hostPath(input.bundle, mount.source ?? "");
     const kind = input.host.fileSources.has(source) ? "file" : "dir";
     plan.push({

@@ -9,7 +9,7 @@ export function gatherHostFacts(spec: OciSpec, bundle: string, rootfs: string): 
   let wantsCgroup = false;
   for (const mount of spec.mounts ?? []) {
     if (mount.type === "cgroup") wantsCgroup = true;
-    if (!parseMountOptions(mount.options ?? []).bind) continue;
+    if (!parseMountOptions(mount.options ?? []).bind && mount.type !== "bind") continue;
     const source = hostPath(bundle, mount.source ?? "");
     try {
       if (!Deno.statSync(source).isDirectory) fileSources.add(source);
