@@ -222,7 +222,8 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   mounts.forEach((mount, index) => pushMount(plan, input, mount, index, warnings));
 
   const devBound = mounts.some((m) =>
-    cleanPath(m.destination) === "/dev" && parseMountOptions(m.options ?? []).bind
+    cleanPath(m.destination) === "/dev" &&
+    (m.type === "bind" || parseMountOptions(m.options ?? []).bind)
   );
   if (!devBound) pushDevices(plan, input, newUserNs);
 
