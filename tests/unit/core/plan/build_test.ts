@@ -1,0 +1,803 @@
+/**
+ * buildPlan() is pure: these tests compare the plans built for given configs (no root,
+ * no I/O). They check what goes in the plan and in which order, as runc's init does it.
+ */
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
+import {
+  buildPlan,
+  cleanPath,
+  type HostFacts,
+  hostPath,
+  parseCpuList,
+} from "../../../../core/plan/build.ts";
+import type { Plan, PlanOp } from "../../../../core/plan/ops.ts";
+import { MOUNT_ATTR, MS } from "../../../../core/plan/mount_options.ts";
+import type { OciSpec } from "../../../../core/spec/types.ts";
+import { TsruncError } from "../../../../core/errors.ts";
+
+const BUNDLE = "/b";
+const ROOTFS = "/b/rootfs";
+
+const CLONE = {
+  mount: 0x00020000,
+  cgroup: 0x02000000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  user: 0x10000000,
+  pid: 0x20000000,
+  network: 0x40000000,
+  time: 0x00000080,
+};
+
+/** A small config: a shell in a new mount/pid/uts namespace, /proc and /dev/pts mounted. */
+function baseSpec(): OciSpec {
+  return {
+    ociVersion: "1.0.2-dev",
+    process: {
+      args: ["sh"],
+      env: ["PATH=/bin"],
+      cwd: "/",
+      user: { uid: 0, gid: 0 },
+    },
+    root: { path: "rootfs" },
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "mode=755"] },
+      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["newinstance"] },
+    ],
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "mount" }, { type: "uts" }],
+    },
+  };
+}
+
+interface BuildOptions {
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  host?: Partial<HostFacts>;
+}
+
+function build(spec: OciSpec, options: BuildOptions = {}) {
+  return buildPlan({
+    spec,
+    id: "c1",
+    bundle: BUNDLE,
+    rootfs: ROOTFS,
+    fifoPath: "/run/tsrunc/c1/exec.fifo",
+    noPivot: options.noPivot ?? false,
+    noNewKeyring: options.noNewKeyring ?? false,
+    preserveFds: options.preserveFds ?? 0,
+    host: { cgroupV1: [], fileSources: new Set(), hasKcore: false, ...options.host },
+  });
+}
+
+/** fn must throw a TsruncError whose message matches pattern. */
+function assertTsruncError(fn: () => unknown, pattern: RegExp): void {
+  const error = assertThrows(fn, pattern);
+  assert(error instanceof TsruncError, `expected a TsruncError, got ${error}`);
+}
+
+function plan(spec: OciSpec, options: BuildOptions = {}): Plan {
+  return build(spec, options).plan;
+}
+
+function names(p: Plan): string[] {
+  return p.map((op) => op.op);
+}
+
+function indexOf(p: Plan, pred: (op: PlanOp) => boolean, what: string): number {
+  const i = p.findIndex(pred);
+  assert(i >= 0, `no ${what} op in the plan: ${names(p).join(" ")}`);
+  return i;
+}
+
+function ofType<K extends PlanOp["op"]>(p: Plan, kind: K): Extract<PlanOp, { op: K }>[] {
+  return p.filter((op): op is Extract<PlanOp, { op: K }> => op.op === kind);
+}
+
+function mountsAt(p: Plan, target: string) {
+  return ofType(p, "mount").filter((m) => m.target === target);
+}
+
+Deno.test("buildPlan() puts a new user namespace's becomeRoot right after the ready sync", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "user" });
+  const p = plan(spec);
+  const ready = indexOf(p, (op) => op.op === "sync" && op.phase === "ready", "ready sync");
+  assertEquals(p[ready], { op: "sync", phase: "ready", waitReply: true });
+  assertEquals(p[ready + 1], { op: "becomeRoot" });
+  assertEquals(p[ready - 1].op, "clone");
+});
+
+Deno.test("buildPlan() has no becomeRoot without a new user namespace", () => {
+  assert(!names(plan(baseSpec())).includes("becomeRoot"));
+});
+
+Deno.test("buildPlan() clones with the CLONE_NEW* flags of the created namespaces", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces = [
+    { type: "pid" },
+    { type: "network" },
+    { type: "ipc" },
+    { type: "uts" },
+    { type: "mount" },
+    { type: "cgroup" },
+    { type: "user" },
+  ];
+  const clone = ofType(plan(spec), "clone");
+  assertEquals(clone, [{
+    op: "clone",
+    flags: CLONE.pid | CLONE.network | CLONE.ipc | CLONE.uts | CLONE.mount | CLONE.cgroup |
+      CLONE.user,
+  }]);
+});
+
+Deno.test("buildPlan() starts with the joins, openFifo and clone, then the ready sync", () => {
+  const p = plan(baseSpec());
+  assertEquals(p.slice(0, 3), [
+    { op: "openFifo", path: "/run/tsrunc/c1/exec.fifo" },
+    { op: "clone", flags: CLONE.pid | CLONE.mount | CLONE.uts },
+    { op: "sync", phase: "ready", waitReply: true },
+  ]);
+});
+
+Deno.test("buildPlan() puts mounts in config order", () => {
+  const spec = baseSpec();
+  spec.mounts!.push(
+    { destination: "/a", type: "tmpfs", source: "tmpfs" },
+    { destination: "/b", type: "bind", source: "/host/b", options: ["bind"] },
+    { destination: "/a", type: "tmpfs", source: "second" },
+    { destination: "/c", type: "tmpfs", source: "tmpfs" },
+  );
+  const targets = ofType(plan(spec), "mount").map((m) => `${m.target}:${m.source}`)
+    .filter((t) => !t.startsWith("/dev/") || t.startsWith("/dev/pts"));
+  assertEquals(targets, [
+    "/proc:proc",
+    "/dev:tmpfs",
+    "/dev/pts:devpts",
+    "/a:tmpfs",
+    "/b:/host/b",
+    "/a:second",
+    "/c:tmpfs",
+  ]);
+});
+
+Deno.test("buildPlan() turns a bind mount with ro into mount + remount(MS_BIND|MS_RDONLY)", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/data",
+    type: "bind",
+    source: "/srv/data",
+    options: ["bind", "ro", "nosuid"],
+  });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/data", "bind mount");
+  assertEquals(p[i], {
+    op: "mount",
+    source: "/srv/data",
+    target: "/data",
+    fstype: "",
+    flags: MS.BIND,
+    data: "",
+    kind: "dir",
+  });
+  assertEquals(p[i + 1], {
+    op: "remount",
+    target: "/data",
+    flags: MS.BIND | MS.RDONLY | MS.NOSUID,
+  });
+});
+
+Deno.test("buildPlan() gives a plain bind mount no remount", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/data",
+    type: "none",
+    source: "/srv/data",
+    options: ["rbind"],
+  });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/data", "bind mount");
+  assertEquals(p[i], {
+    op: "mount",
+    source: "/srv/data",
+    target: "/data",
+    fstype: "",
+    flags: MS.BIND | MS.REC,
+    data: "",
+    kind: "dir",
+  });
+  assert(!ofType(p, "remount").some((r) => r.target === "/data"), "unexpected remount");
+});
+
+Deno.test("buildPlan() binds a mount of type bind even without a bind option", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/data", type: "bind", source: "/srv/data", options: ["ro"] });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/data", "bind mount");
+  assertEquals(p.slice(i, i + 2), [
+    {
+      op: "mount",
+      source: "/srv/data",
+      target: "/data",
+      fstype: "",
+      flags: MS.BIND,
+      data: "",
+      kind: "dir",
+    },
+    { op: "remount", target: "/data", flags: MS.BIND | MS.RDONLY },
+  ]);
+});
+
+Deno.test("buildPlan() mounts a bind source that is a file on a file target", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/etc/resolv.conf",
+    source: "/etc/resolv.conf",
+    options: ["bind"],
+  });
+  const p = plan(spec, { host: { fileSources: new Set(["/etc/resolv.conf"]) } });
+  assertEquals(mountsAt(p, "/etc/resolv.conf")[0].kind, "file");
+});
+
+Deno.test("buildPlan() resolves a relative bind source against the bundle", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/data", source: "data/dir", options: ["bind"] });
+  assertEquals(mountsAt(plan(spec), "/data")[0].source, "/b/data/dir");
+  assertEquals(hostPath("/b/", "x"), "/b/x");
+  assertEquals(hostPath("/b", "/abs"), "/abs");
+});
+
+Deno.test("buildPlan() gives rro a recursive mountSetattr with MOUNT_ATTR_RDONLY", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/data", source: "/srv/data", options: ["rbind", "rro"] });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/data", "bind mount");
+  const setattr = ofType(p, "mountSetattr");
+  assertEquals(setattr, [{
+    op: "mountSetattr",
+    target: "/data",
+    attrSet: MOUNT_ATTR.RDONLY,
+    attrClr: 0,
+    propagation: 0,
+  }]);
+  assert(p.indexOf(setattr[0]) > i, "mountSetattr must follow the mount");
+});
+
+Deno.test("buildPlan() puts copyUp right before the tmpfs mount of a tmpcopyup mount", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/etc",
+    type: "tmpfs",
+    source: "tmpfs",
+    options: ["tmpcopyup", "mode=755", "nosuid"],
+  });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "copyUp", "copyUp");
+  assertEquals(p[i], { op: "copyUp", target: "/etc" });
+  assertEquals(p[i + 1], {
+    op: "mount",
+    source: "tmpfs",
+    target: "/etc",
+    fstype: "tmpfs",
+    flags: MS.NOSUID,
+    data: "mode=755",
+    kind: "dir",
+  });
+});
+
+Deno.test("buildPlan() passes a mount's data options and flags to the kernel", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/run",
+    type: "tmpfs",
+    source: "tmpfs",
+    options: ["nosuid", "nodev", "noexec", "mode=1777", "size=1m", "ro"],
+  });
+  assertEquals(mountsAt(plan(spec), "/run"), [{
+    op: "mount",
+    source: "tmpfs",
+    target: "/run",
+    fstype: "tmpfs",
+    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY,
+    data: "mode=1777,size=1m",
+    kind: "dir",
+  }]);
+});
+
+Deno.test("buildPlan() cleans mount destinations: `..` never climbs above /", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/../../../x//./y/", type: "tmpfs", source: "tmpfs" });
+  assertEquals(mountsAt(plan(spec), "/x/y").length, 1);
+  assertEquals(cleanPath("../../etc"), "/etc");
+  assertEquals(cleanPath("/a/b/../c"), "/a/c");
+  assertEquals(cleanPath("/"), "/");
+});
+
+Deno.test("buildPlan() applies a mount's propagation option to the mount point", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/data", source: "/srv", options: ["rbind", "rshared"] });
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/data", "bind mount");
+  assertEquals(p[i + 1], { op: "propagation", path: "data", flags: MS.SHARED | MS.REC });
+});
+
+Deno.test("buildPlan() warns about an unknown capability and does not fail", () => {
+  const spec = baseSpec();
+  spec.process!.capabilities = {
+    bounding: ["CAP_KILL", "CAP_NOT_A_THING"],
+    effective: ["CAP_KILL"],
+    permitted: ["CAP_KILL"],
+  };
+  const built = build(spec);
+  assertEquals(built.warnings.length, 1);
+  assert(built.warnings[0].includes("CAP_NOT_A_THING"));
+  assertEquals(ofType(built.plan, "capBounding"), [{ op: "capBounding", keep: 1n << 5n }]);
+});
+
+Deno.test("buildPlan() turns capability names into 64-bit masks", () => {
+  const spec = baseSpec();
+  spec.process!.capabilities = {
+    bounding: ["CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE"],
+    effective: ["CAP_NET_BIND_SERVICE"],
+    permitted: ["CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE"],
+    inheritable: ["CAP_AUDIT_WRITE"],
+    ambient: ["cap_audit_write"],
+  };
+  const p = plan(spec);
+  assertEquals(ofType(p, "capBounding")[0].keep, 1n | (1n << 21n) | (1n << 40n));
+  assertEquals(ofType(p, "capSet"), [{
+    op: "capSet",
+    effective: 1n << 10n,
+    permitted: (1n << 10n) | (1n << 29n),
+    inheritable: 1n << 29n,
+    ambient: 1n << 29n,
+  }]);
+});
+
+Deno.test("buildPlan() turns an rlimit of 2^64-1 into -1 (RLIM_INFINITY)", () => {
+  const spec = JSON.parse(
+    JSON.stringify(baseSpec()).replace(
+      '"user"',
+      '"rlimits":[{"type":"RLIMIT_CORE","soft":18446744073709551615,"hard":18446744073709551615},' +
+        '{"type":"RLIMIT_NOFILE","soft":1024,"hard":4096}],"user"',
+    ),
+  ) as OciSpec;
+  assertEquals(ofType(plan(spec), "rlimit"), [
+    { op: "rlimit", resource: 4, soft: -1, hard: -1 },
+    { op: "rlimit", resource: 7, soft: 1024, hard: 4096 },
+  ]);
+});
+
+Deno.test("buildPlan() rejects an unknown rlimit", () => {
+  const spec = baseSpec();
+  spec.process!.rlimits = [{ type: "RLIMIT_BOGUS", soft: 1, hard: 1 }];
+  assertTsruncError(() => plan(spec), /RLIMIT_BOGUS/);
+});
+
+Deno.test("buildPlan() joins the user namespace first and the mount namespace last", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces = [
+    { type: "mount", path: "/proc/1/ns/mnt" },
+    { type: "network", path: "/proc/1/ns/net" },
+    { type: "user", path: "/proc/1/ns/user" },
+    { type: "uts", path: "/proc/1/ns/uts" },
+    { type: "pid" },
+  ];
+  spec.mounts = [];
+  const joins = ofType(plan(spec), "joinNs");
+  assertEquals(joins, [
+    { op: "joinNs", nsType: CLONE.user, path: "/proc/1/ns/user" },
+    { op: "joinNs", nsType: CLONE.network, path: "/proc/1/ns/net" },
+    { op: "joinNs", nsType: CLONE.uts, path: "/proc/1/ns/uts" },
+    { op: "joinNs", nsType: CLONE.mount, path: "/proc/1/ns/mnt" },
+  ]);
+  const p = plan(spec);
+  assert(p.indexOf(p.find((op) => op.op === "clone")!) > p.lastIndexOf(joins[3] as PlanOp));
+  assertEquals(ofType(p, "clone"), [{ op: "clone", flags: CLONE.pid }]);
+});
+
+Deno.test("buildPlan() sets timeOffsets before clone for a new time namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "time" });
+  spec.linux!.timeOffsets = { boottime: { secs: 86400 }, monotonic: { secs: 5, nanosecs: 7 } };
+  const p = plan(spec);
+  const i = indexOf(p, (op) => op.op === "timeOffsets", "timeOffsets");
+  assertEquals(p[i], {
+    op: "timeOffsets",
+    monotonicSecs: 5,
+    monotonicNanosecs: 7,
+    boottimeSecs: 86400,
+    boottimeNanosecs: 0,
+  });
+  assert(i < indexOf(p, (op) => op.op === "clone", "clone"));
+  // CLONE_NEWTIME is created by the timeOffsets op (unshare), not by clone.
+  assertEquals(ofType(p, "clone")[0].flags & CLONE.time, 0);
+});
+
+Deno.test("buildPlan() has no timeOffsets without a time namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.timeOffsets = { boottime: { secs: 1 } };
+  assert(!names(plan(spec)).includes("timeOffsets"));
+});
+
+Deno.test("buildPlan() creates devices with mknod outside a user namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.devices = [
+    { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o600, uid: 1, gid: 2 },
+    { path: "/dev/loop9", type: "b", major: 7, minor: 9 },
+  ];
+  const p = plan(spec);
+  const nodes = ofType(p, "mknod");
+  assertEquals(nodes.map((n) => n.target), [
+    "/dev/null",
+    "/dev/zero",
+    "/dev/full",
+    "/dev/tty",
+    "/dev/urandom",
+    "/dev/random",
+    "/dev/fuse",
+    "/dev/loop9",
+  ]);
+  assertEquals(nodes[0], {
+    op: "mknod",
+    target: "/dev/null",
+    mode: 0o020000 | 0o666,
+    major: 1,
+    minor: 3,
+    uid: 0,
+    gid: 0,
+  });
+  assertEquals(nodes[6], {
+    op: "mknod",
+    target: "/dev/fuse",
+    mode: 0o020000 | 0o600,
+    major: 10,
+    minor: 229,
+    uid: 1,
+    gid: 2,
+  });
+  assertEquals(nodes[7].mode, 0o060000 | 0o666);
+  assert(!ofType(p, "mount").some((m) => m.target === "/dev/null"));
+  // Devices go after the /dev mount.
+  assert(p.indexOf(nodes[0]) > p.indexOf(mountsAt(p, "/dev")[0]));
+});
+
+Deno.test("buildPlan() lets a config device replace a default one", () => {
+  const spec = baseSpec();
+  spec.linux!.devices = [{ path: "/dev/null", type: "c", major: 1, minor: 3, fileMode: 0o600 }];
+  const nulls = ofType(plan(spec), "mknod").filter((n) => n.target === "/dev/null");
+  assertEquals(nulls.length, 1);
+  assertEquals(nulls[0].mode, 0o020000 | 0o600);
+});
+
+Deno.test("buildPlan() bind-mounts the host's devices inside a new user namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "user" });
+  const p = plan(spec);
+  assertEquals(ofType(p, "mknod"), []);
+  assertEquals(mountsAt(p, "/dev/null"), [{
+    op: "mount",
+    source: "/dev/null",
+    target: "/dev/null",
+    fstype: "",
+    flags: MS.BIND,
+    data: "",
+    kind: "file",
+  }]);
+  for (const d of ["/dev/zero", "/dev/full", "/dev/tty", "/dev/urandom", "/dev/random"]) {
+    assertEquals(mountsAt(p, d).length, 1, d);
+  }
+});
+
+Deno.test("buildPlan() creates no devices when /dev is a bind mount", () => {
+  const spec = baseSpec();
+  spec.mounts![1] = { destination: "/dev", source: "/dev", options: ["rbind"] };
+  const p = plan(spec);
+  assertEquals(ofType(p, "mknod"), []);
+  assert(!ofType(p, "symlink").some((s) => s.target === "/dev/fd"));
+});
+
+Deno.test("buildPlan() links /dev/ptmx to pts/ptmx only with a /dev/pts mount", () => {
+  const withPts = ofType(plan(baseSpec()), "symlink");
+  assert(withPts.some((s) => s.target === "/dev/ptmx" && s.linkTarget === "pts/ptmx"));
+  const spec = baseSpec();
+  spec.mounts = spec.mounts!.filter((m) => m.destination !== "/dev/pts");
+  assert(!ofType(plan(spec), "symlink").some((s) => s.target === "/dev/ptmx"));
+});
+
+Deno.test("buildPlan() makes /dev/fd, stdin, stdout, stderr links, and /dev/core with kcore", () => {
+  const links = (p: Plan) => ofType(p, "symlink").map((s) => `${s.target}->${s.linkTarget}`);
+  const without = links(plan(baseSpec()));
+  for (
+    const l of [
+      "/dev/fd->/proc/self/fd",
+      "/dev/stdin->/proc/self/fd/0",
+      "/dev/stdout->/proc/self/fd/1",
+      "/dev/stderr->/proc/self/fd/2",
+    ]
+  ) assert(without.includes(l), l);
+  assert(!without.includes("/dev/core->/proc/kcore"));
+  assert(links(plan(baseSpec(), { host: { hasKcore: true } })).includes("/dev/core->/proc/kcore"));
+});
+
+Deno.test("buildPlan() puts masks, read-only paths and sysctls after pivotRoot", () => {
+  const spec = baseSpec();
+  spec.linux!.maskedPaths = ["/proc/kcore", "/sys/firmware"];
+  spec.linux!.readonlyPaths = ["/proc/sys"];
+  spec.linux!.sysctl = { "net.ipv4.ip_forward": "1" };
+  spec.root!.readonly = true;
+  const p = plan(spec);
+  const pivot = indexOf(p, (op) => op.op === "pivotRoot", "pivotRoot");
+  const after = p.slice(pivot + 1);
+  assertEquals(ofType(after, "mask"), [
+    { op: "mask", path: "/proc/kcore" },
+    { op: "mask", path: "/sys/firmware" },
+  ]);
+  assertEquals(ofType(after, "readonlyPath"), [{ op: "readonlyPath", path: "/proc/sys" }]);
+  assert(
+    after.some((op) =>
+      op.op === "writeFile" && op.path === "/proc/sys/net/ipv4/ip_forward" && op.content === "1"
+    ),
+  );
+  assertEquals(ofType(after, "readonlyRoot").length, 1);
+  assertEquals(ofType(p.slice(0, pivot), "mask"), []);
+  // Everything of the rootfs precedes pivotRoot, behind the prestart sync.
+  const prestart = indexOf(p, (op) => op.op === "sync" && op.phase === "prestart", "prestart");
+  assert(prestart < pivot);
+  assert(p.slice(prestart).every((op) => op.op !== "mount" && op.op !== "mknod"));
+});
+
+Deno.test("buildPlan() makes no readonlyRoot without root.readonly", () => {
+  assert(!names(plan(baseSpec())).includes("readonlyRoot"));
+});
+
+Deno.test("buildPlan() chroots instead of pivoting with --no-pivot", () => {
+  const p = plan(baseSpec(), { noPivot: true });
+  assert(names(p).includes("chroot"));
+  assert(!names(p).includes("pivotRoot"));
+  assert(names(plan(baseSpec())).includes("pivotRoot"));
+});
+
+Deno.test("buildPlan() makes / rslave by default and follows rootfsPropagation", () => {
+  const p = plan(baseSpec());
+  const openRoot = indexOf(p, (op) => op.op === "openRoot", "openRoot");
+  assertEquals(p[openRoot], { op: "openRoot", path: ROOTFS });
+  assertEquals(p[openRoot - 1], { op: "propagation", path: "/", flags: MS.SLAVE | MS.REC });
+
+  const spec = baseSpec();
+  spec.linux!.rootfsPropagation = "shared";
+  const shared = plan(spec);
+  const props = ofType(shared, "propagation");
+  assertEquals(props[0], { op: "propagation", path: "/", flags: MS.SHARED });
+  const pivot = indexOf(shared, (op) => op.op === "pivotRoot", "pivotRoot");
+  assertEquals(shared[pivot + 1], { op: "propagation", path: "/", flags: MS.SHARED });
+});
+
+Deno.test("buildPlan() sets noNewPrivs only when noNewPrivileges is set", () => {
+  assert(!names(plan(baseSpec())).includes("noNewPrivs"));
+  const spec = baseSpec();
+  spec.process!.noNewPrivileges = true;
+  const p = plan(spec);
+  const nnp = indexOf(p, (op) => op.op === "noNewPrivs", "noNewPrivs");
+  assert(nnp > indexOf(p, (op) => op.op === "capSet", "capSet"));
+  spec.process!.noNewPrivileges = false;
+  assert(!names(plan(spec)).includes("noNewPrivs"));
+});
+
+Deno.test("buildPlan() ends with closeFds and exec", () => {
+  const spec = baseSpec();
+  spec.process!.args = ["echo", "hi"];
+  spec.process!.env = ["PATH=/bin", "A=b"];
+  const p = plan(spec, { preserveFds: 2 });
+  assertEquals(p.at(-1), { op: "exec", args: ["echo", "hi"], env: ["PATH=/bin", "A=b"] });
+  assertEquals(p.at(-2), { op: "closeFds", firstToClose: 5 });
+  assertEquals(ofType(p, "exec").length, 1);
+});
+
+Deno.test("buildPlan() waits for start after reporting created, then runs startContainer hooks", () => {
+  const spec = baseSpec();
+  spec.hooks = { startContainer: [{ path: "/bin/hook", args: ["hook", "x"], timeout: 3 }] };
+  const p = plan(spec);
+  const created = indexOf(p, (op) => op.op === "sync" && op.phase === "created", "created");
+  assertEquals(p.slice(created), [
+    { op: "sync", phase: "created", waitReply: false },
+    { op: "closeSync" },
+    { op: "waitStart" },
+    { op: "hook", path: "/bin/hook", args: ["hook", "x"], env: [], timeoutSecs: 3 },
+    { op: "closeFds", firstToClose: 3 },
+    p.at(-1)!,
+  ]);
+  assertEquals(p.at(-1)!.op, "exec");
+});
+
+Deno.test("buildPlan() runs createContainer hooks between the prestart sync and pivotRoot", () => {
+  const spec = baseSpec();
+  spec.hooks = { createContainer: [{ path: "/bin/cc" }] };
+  const p = plan(spec);
+  const hook = indexOf(p, (op) => op.op === "hook", "hook");
+  assertEquals(p[hook - 1], { op: "sync", phase: "prestart", waitReply: true });
+  assertEquals(p[hook], {
+    op: "hook",
+    path: "/bin/cc",
+    args: ["/bin/cc"],
+    env: [],
+    timeoutSecs: 0,
+  });
+  assertEquals(p[hook + 1].op, "pivotRoot");
+});
+
+Deno.test("buildPlan() adds HOME from the host facts only when the env lacks it", () => {
+  const spec = baseSpec();
+  const exec = (p: Plan) => ofType(p, "exec")[0];
+  assertEquals(exec(plan(spec, { host: { home: "/root" } })).env, ["PATH=/bin", "HOME=/root"]);
+  spec.process!.env = ["PATH=/bin", "HOME=/mine"];
+  assertEquals(exec(plan(spec, { host: { home: "/root" } })).env, ["PATH=/bin", "HOME=/mine"]);
+});
+
+Deno.test("buildPlan() resolves the program with the env's PATH and the cwd", () => {
+  const spec = baseSpec();
+  spec.process!.cwd = "/tmp";
+  spec.process!.env = ["PATH=/usr/bin:/bin"];
+  const p = plan(spec);
+  const chdir = indexOf(p, (op) => op.op === "chdir", "chdir");
+  assertEquals(p[chdir], { op: "chdir", path: "/tmp" });
+  assertEquals(p[chdir + 1], {
+    op: "resolveExec",
+    program: "sh",
+    searchPath: "/usr/bin:/bin",
+    cwd: "/tmp",
+  });
+  spec.process!.env = [];
+  assertEquals(
+    ofType(plan(spec), "resolveExec")[0].searchPath,
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  );
+});
+
+Deno.test("buildPlan() switches user with uid, gid, additional groups and umask", () => {
+  const spec = baseSpec();
+  spec.process!.user = { uid: 1000, gid: 1001, additionalGids: [5, 6], umask: 0o077 };
+  const p = plan(spec);
+  const setUser = indexOf(p, (op) => op.op === "setUser", "setUser");
+  assertEquals(p[setUser], {
+    op: "setUser",
+    uid: 1000,
+    gid: 1001,
+    groups: [5, 6],
+    setGroups: true,
+  });
+  assertEquals(ofType(p, "umask"), [{ op: "umask", mask: 0o077 }]);
+  // The bounding set is dropped before the switch, the other sets after it.
+  assert(indexOf(p, (op) => op.op === "capBounding", "capBounding") < setUser);
+  assert(indexOf(p, (op) => op.op === "capSet", "capSet") > setUser);
+  assertEquals(ofType(plan(baseSpec()), "umask"), [{ op: "umask", mask: 0o022 }]);
+});
+
+Deno.test("buildPlan() sets hostname and domainname in a new uts namespace", () => {
+  const spec = baseSpec();
+  spec.hostname = "box";
+  spec.domainname = "example.org";
+  const p = plan(spec);
+  assertEquals(ofType(p, "hostname"), [{ op: "hostname", name: "box" }]);
+  assertEquals(ofType(p, "domainname"), [{ op: "domainname", name: "example.org" }]);
+});
+
+Deno.test("buildPlan() refuses a hostname without a new uts namespace", () => {
+  const spec = baseSpec();
+  spec.hostname = "box";
+  spec.linux!.namespaces = [{ type: "mount" }];
+  assertTsruncError(() => plan(spec), /uts/);
+});
+
+Deno.test("buildPlan() requires a mount namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces = [{ type: "pid" }];
+  assertTsruncError(() => plan(spec), /mount namespace/);
+});
+
+Deno.test("buildPlan() joins a session keyring named after the id unless --no-new-keyring", () => {
+  assertEquals(ofType(plan(baseSpec()), "keyring"), [{ op: "keyring", name: "c1" }]);
+  assertEquals(ofType(plan(baseSpec(), { noNewKeyring: true }), "keyring"), []);
+});
+
+Deno.test("buildPlan() sets oomScoreAdj, personality, scheduler, ioPriority and CPU affinity", () => {
+  const spec = baseSpec();
+  spec.process!.oomScoreAdj = 500;
+  spec.process!.scheduler = { policy: "SCHED_BATCH", nice: 3, flags: ["SCHED_FLAG_RESET_ON_FORK"] };
+  spec.process!.ioPriority = { class: "IOPRIO_CLASS_IDLE", priority: 7 };
+  spec.process!.execCPUAffinity = { final: "0-2,5" };
+  spec.linux!.personality = { domain: "LINUX32" };
+  const p = plan(spec);
+  assert(
+    p.some((op) =>
+      op.op === "writeFile" && op.path === "/proc/self/oom_score_adj" && op.content === "500"
+    ),
+  );
+  assertEquals(ofType(p, "personality"), [{ op: "personality", persona: 8 }]);
+  assertEquals(ofType(p, "scheduler"), [{
+    op: "scheduler",
+    policy: 3,
+    nice: 3,
+    priority: 0,
+    flags: 1,
+    runtime: 0,
+    deadline: 0,
+    period: 0,
+  }]);
+  assertEquals(ofType(p, "ioPriority"), [{ op: "ioPriority", value: (3 << 13) | 7 }]);
+  assertEquals(ofType(p, "cpuAffinity"), [{ op: "cpuAffinity", cpus: [0, 1, 2, 5] }]);
+  assert(!names(plan(baseSpec())).includes("writeFile"));
+});
+
+Deno.test("parseCpuList() reads ranges and rejects nonsense", () => {
+  assertEquals(parseCpuList("0", "x"), [0]);
+  assertEquals(parseCpuList("1-3, 7", "x"), [1, 2, 3, 7]);
+  assertTsruncError(() => parseCpuList("3-1", "x"), /invalid CPU list/);
+  assertTsruncError(() => parseCpuList("a", "x"), /invalid CPU list/);
+});
+
+Deno.test("buildPlan() makes a cgroup v1 mount a tmpfs with one bind per hierarchy", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({
+    destination: "/sys/fs/cgroup",
+    type: "cgroup",
+    source: "cgroup",
+    options: ["nosuid", "ro"],
+  });
+  const p = plan(spec, {
+    host: {
+      cgroupV1: [{ name: "memory", hostPath: "/sys/fs/cgroup/memory/user.slice" }],
+    },
+  });
+  const i = indexOf(p, (op) => op.op === "mount" && op.target === "/sys/fs/cgroup", "cgroup tmpfs");
+  assertEquals(p.slice(i, i + 4), [
+    {
+      op: "mount",
+      source: "tmpfs",
+      target: "/sys/fs/cgroup",
+      fstype: "tmpfs",
+      flags: MS.NOSUID,
+      data: "mode=755",
+      kind: "dir",
+    },
+    {
+      op: "mount",
+      source: "/sys/fs/cgroup/memory/user.slice",
+      target: "/sys/fs/cgroup/memory",
+      fstype: "",
+      flags: MS.BIND,
+      data: "",
+      kind: "dir",
+    },
+    { op: "remount", target: "/sys/fs/cgroup/memory", flags: MS.BIND | MS.NOSUID | MS.RDONLY },
+    { op: "remount", target: "/sys/fs/cgroup", flags: MS.NOSUID | MS.RDONLY },
+  ]);
+});
+
+Deno.test("buildPlan() mounts cgroup2 when the host has no v1 hierarchies", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup" });
+  assertEquals(mountsAt(plan(spec), "/sys/fs/cgroup"), [{
+    op: "mount",
+    source: "cgroup2",
+    target: "/sys/fs/cgroup",
+    fstype: "cgroup2",
+    flags: 0,
+    data: "",
+    kind: "dir",
+  }]);
+});
+
+Deno.test("buildPlan() refuses idmap mounts for now", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/d", source: "/s", options: ["rbind", "idmap"] });
+  assertTsruncError(() => plan(spec), /idmap/);
+});
+
+Deno.test("buildPlan() requires a process", () => {
+  const spec = baseSpec();
+  delete spec.process;
+  assertTsruncError(() => plan(spec), /process/);
+});

@@ -1,0 +1,165 @@
+/**
+ * encodePlan(): the wire form libcore/plan.c reads. Each test decodes the bytes by hand,
+ * as the C side does, so a change of layout shows here before it breaks the executor.
+ */
+import { assertEquals } from "../../_assert.ts";
+import { encodePlan } from "../../../../core/plan/encode.ts";
+import { OP_CODES, PHASE_CODES, type Plan } from "../../../../core/plan/ops.ts";
+
+interface WireRecord {
+  code: number;
+  ints: bigint[];
+  strs: string[];
+  reserved: number;
+}
+
+/** Decode the bytes following the documented layout; `end` must land on the last byte. */
+function decode(bytes: Uint8Array): { magic: string; records: WireRecord[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = new TextDecoder().decode(bytes.subarray(0, 4));
+  const count = view.getUint32(4, true);
+  let at = 8;
+  const records: WireRecord[] = [];
+  for (let i = 0; i < count; i++) {
+    const code = view.getUint16(at, true);
+    const nints = view.getUint16(at + 2, true);
+    const nstrs = view.getUint16(at + 4, true);
+    const reserved = view.getUint16(at + 6, true);
+    at += 8;
+    const ints: bigint[] = [];
+    for (let j = 0; j < nints; j++, at += 8) ints.push(view.getBigInt64(at, true));
+    const strs: string[] = [];
+    for (let j = 0; j < nstrs; j++) {
+      const length = view.getUint32(at, true);
+      strs.push(new TextDecoder().decode(bytes.subarray(at + 4, at + 4 + length)));
+      if (bytes[at + 4 + length] !== 0) throw new Error(`string ${j} of op ${i} lacks its NUL`);
+      at += 4 + length + 1;
+    }
+    records.push({ code, ints, strs, reserved });
+  }
+  if (at !== bytes.length) throw new Error(`decoded ${at} of ${bytes.length} bytes`);
+  return { magic, records };
+}
+
+Deno.test("encodePlan() writes the TSP1 header and the op count", () => {
+  const bytes = encodePlan([{ op: "pivotRoot" }, { op: "setsid" }, { op: "closeSync" }]);
+  assertEquals([...bytes.subarray(0, 4)], [0x54, 0x53, 0x50, 0x31]);
+  assertEquals(new TextDecoder().decode(bytes.subarray(0, 4)), "TSP1");
+  assertEquals([...bytes.subarray(4, 8)], [3, 0, 0, 0]);
+  // Three ops without fields: an 8-byte header each.
+  assertEquals(bytes.length, 8 + 3 * 8);
+  assertEquals([...bytes.subarray(8, 16)], [OP_CODES.pivotRoot, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("encodePlan() of an empty plan is the bare header", () => {
+  assertEquals([...encodePlan([])], [0x54, 0x53, 0x50, 0x31, 0, 0, 0, 0]);
+});
+
+Deno.test("encodePlan() lays out a mount record: code, counts, i64 ints, length-prefixed strings", () => {
+  const plan: Plan = [{
+    op: "mount",
+    source: "tmpfs",
+    target: "/dev",
+    fstype: "tmpfs",
+    flags: 2 | 4,
+    data: "mode=755",
+    kind: "dir",
+  }];
+  const bytes = encodePlan(plan);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Record header at byte 8.
+  assertEquals(view.getUint16(8, true), OP_CODES.mount);
+  assertEquals(view.getUint16(10, true), 2); // flags, kind
+  assertEquals(view.getUint16(12, true), 4); // source, target, fstype, data
+  assertEquals(view.getUint16(14, true), 0);
+  // Ints, little-endian i64.
+  assertEquals([...bytes.subarray(16, 24)], [6, 0, 0, 0, 0, 0, 0, 0]);
+  assertEquals(view.getBigInt64(24, true), 0n); // kind "dir"
+  // First string: u32 length 5, "tmpfs", NUL.
+  assertEquals([...bytes.subarray(32, 36)], [5, 0, 0, 0]);
+  assertEquals(new TextDecoder().decode(bytes.subarray(36, 41)), "tmpfs");
+  assertEquals(bytes[41], 0);
+  // Second string follows at once: "/dev".
+  assertEquals(view.getUint32(42, true), 4);
+  assertEquals(new TextDecoder().decode(bytes.subarray(46, 50)), "/dev");
+  assertEquals(bytes[50], 0);
+  assertEquals(bytes.length, 8 + 8 + 16 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
+  assertEquals(decode(bytes).records, [{
+    code: OP_CODES.mount,
+    ints: [6n, 0n],
+    strs: ["tmpfs", "/dev", "tmpfs", "mode=755"],
+    reserved: 0,
+  }]);
+});
+
+Deno.test("encodePlan() writes -1 and 64-bit capability masks as two's-complement i64", () => {
+  const bytes = encodePlan([
+    { op: "rlimit", resource: 7, soft: -1, hard: 1024 },
+    { op: "capBounding", keep: (1n << 40n) | 1n },
+  ]);
+  const { records } = decode(bytes);
+  assertEquals(records[0], {
+    code: OP_CODES.rlimit,
+    ints: [7n, -1n, 1024n],
+    strs: [],
+    reserved: 0,
+  });
+  assertEquals([...bytes.subarray(24, 32)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  assertEquals(records[1].ints, [(1n << 40n) | 1n]);
+});
+
+Deno.test("encodePlan() counts string lists of exec and hook before them", () => {
+  const { records } = decode(encodePlan([
+    { op: "hook", path: "/bin/h", args: ["h", "a"], env: ["X=1"], timeoutSecs: 5 },
+    { op: "exec", args: ["sh", "-c", "echo é"], env: ["PATH=/bin"] },
+  ]));
+  assertEquals(records, [
+    { code: OP_CODES.hook, ints: [5n, 2n, 1n], strs: ["/bin/h", "h", "a", "X=1"], reserved: 0 },
+    {
+      code: OP_CODES.exec,
+      ints: [3n, 1n],
+      strs: ["sh", "-c", "echo é", "PATH=/bin"],
+      reserved: 0,
+    },
+  ]);
+});
+
+Deno.test("encodePlan() encodes strings as UTF-8 with their byte length", () => {
+  const bytes = encodePlan([{ op: "hostname", name: "é" }]);
+  assertEquals([...bytes.subarray(16)], [2, 0, 0, 0, 0xc3, 0xa9, 0]);
+});
+
+Deno.test("encodePlan() writes sync phases and setUser groups as ints", () => {
+  const { records } = decode(encodePlan([
+    { op: "sync", phase: "prestart", waitReply: true },
+    { op: "setUser", uid: 1000, gid: 100, groups: [5, 6], setGroups: true },
+    { op: "cpuAffinity", cpus: [0, 3] },
+  ]));
+  assertEquals(records.map((r) => [r.code, r.ints]), [
+    [OP_CODES.sync, [BigInt(PHASE_CODES.prestart), 1n]],
+    [OP_CODES.setUser, [1000n, 100n, 1n, 5n, 6n]],
+    [OP_CODES.cpuAffinity, [0n, 3n]],
+  ]);
+});
+
+Deno.test("OP_CODES are distinct and match the enum of libcore/plan.h", () => {
+  const codes = Object.values(OP_CODES);
+  assertEquals(new Set(codes).size, codes.length);
+  const header = Deno.readTextFileSync(new URL("../../../../libcore/plan.h", import.meta.url));
+  const body = /enum op_code\s*\{([^}]*)\}/.exec(header)?.[1];
+  if (body === undefined) throw new Error("no enum op_code in libcore/plan.h");
+  // Evaluate the C enum: explicit "= N" or one more than the previous entry.
+  const cCodes: Record<string, number> = {};
+  let next = 0;
+  for (const entry of body.replace(/\/\*[^]*?\*\//g, "").split(",")) {
+    const match = /^\s*(OP_\w+)\s*(?:=\s*(\d+))?\s*$/.exec(entry);
+    if (!match) continue;
+    next = match[2] === undefined ? next : Number(match[2]);
+    cCodes[match[1]] = next++;
+  }
+  const expected: Record<string, number> = {};
+  for (const [name, code] of Object.entries(OP_CODES)) {
+    expected[`OP_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = code;
+  }
+  assertEquals(cCodes, expected);
+});
