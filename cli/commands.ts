@@ -52,12 +52,34 @@ const CREATE_FLAGS: FlagSpec[] = [
     name: "console-socket",
     kind: "string",
     placeholder: "value",
-    usage: "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
+    usage:
+      "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
   },
-  { name: "pid-file", kind: "string", placeholder: "value", usage: "specify the file to write the process id to" },
-  { name: "no-pivot", kind: "bool", usage: "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk" },
-  { name: "no-new-keyring", kind: "bool", usage: "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key" },
-  { name: "preserve-fds", kind: "int", placeholder: "value", default: 0, usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)" },
+  {
+    name: "pid-file",
+    kind: "string",
+    placeholder: "value",
+    usage: "specify the file to write the process id to",
+  },
+  {
+    name: "no-pivot",
+    kind: "bool",
+    usage:
+      "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk",
+  },
+  {
+    name: "no-new-keyring",
+    kind: "bool",
+    usage:
+      "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
+  },
+  {
+    name: "preserve-fds",
+    kind: "int",
+    placeholder: "value",
+    default: 0,
+    usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+  },
 ];
 
 const notYet = (name: string, issue: number) => () =>
@@ -93,13 +115,19 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     name: "delete",
     summary: "delete any resources held by the container often used with detached container",
     argsUsage: "<container-id>",
-    flags: [{ name: "force", short: "f", kind: "bool", usage: "Forcibly deletes the container if it is still running (uses SIGKILL)" }],
+    flags: [{
+      name: "force",
+      short: "f",
+      kind: "bool",
+      usage: "Forcibly deletes the container if it is still running (uses SIGKILL)",
+    }],
     args: 1,
     load: () => import("./delete.ts"),
   },
   {
     name: "events",
-    summary: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+    summary:
+      "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
     argsUsage: "<container-id>",
     flags: [],
     args: 1,
@@ -118,7 +146,12 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     name: "kill",
     summary: "kill sends the specified signal (default: SIGTERM) to the container's init process",
     argsUsage: "<container-id> [signal]",
-    flags: [{ name: "all", short: "a", kind: "bool", usage: "send the specified signal to all processes inside the container" }],
+    flags: [{
+      name: "all",
+      short: "a",
+      kind: "bool",
+      usage: "send the specified signal to all processes inside the container",
+    }],
     args: [1, 2],
     load: () => import("./kill.ts"),
   },
@@ -127,7 +160,14 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     summary: "lists containers started by tsrunc with the given root",
     argsUsage: "",
     flags: [
-      { name: "format", short: "f", kind: "string", placeholder: "value", default: "table", usage: "select one of: table or json (default: \"table\")" },
+      {
+        name: "format",
+        short: "f",
+        kind: "string",
+        placeholder: "value",
+        default: "table",
+        usage: 'select one of: table or json (default: "table")',
+      },
       { name: "quiet", short: "q", kind: "bool", usage: "display only container IDs" },
     ],
     args: 0,
@@ -188,7 +228,11 @@ filesystem.`,
 the bundle.`,
     flags: [
       BUNDLE,
-      { name: "rootless", kind: "bool", usage: "generate a configuration for a rootless container" },
+      {
+        name: "rootless",
+        kind: "bool",
+        usage: "generate a configuration for a rootless container",
+      },
     ],
     args: 0,
     load: () => import("./spec_command.ts"),
@@ -230,12 +274,46 @@ the bundle.`,
 /** Global flags, as runc's. */
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: "debug", kind: "bool", usage: "enable debug logging" },
-  { name: "log", kind: "string", placeholder: "value", usage: "set the log file to write tsrunc logs to (default is '/dev/stderr')" },
-  { name: "log-format", kind: "string", placeholder: "value", default: "text", usage: "set the log format ('text' (default), or 'json')" },
-  { name: "root", kind: "string", placeholder: "value", default: "/run/tsrunc", usage: "root directory for storage of container state (this should be located in tmpfs)" },
-  { name: "criu", kind: "string", placeholder: "value", default: "criu", usage: "path to the criu binary used for checkpoint and restore" },
-  { name: "systemd-cgroup", kind: "bool", usage: "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:runc:434234\"" },
-  { name: "rootless", kind: "string", placeholder: "value", default: "auto", usage: "ignore cgroup permission errors ('true', 'false', or 'auto')" },
+  {
+    name: "log",
+    kind: "string",
+    placeholder: "value",
+    usage: "set the log file to write tsrunc logs to (default is '/dev/stderr')",
+  },
+  {
+    name: "log-format",
+    kind: "string",
+    placeholder: "value",
+    default: "text",
+    usage: "set the log format ('text' (default), or 'json')",
+  },
+  {
+    name: "root",
+    kind: "string",
+    placeholder: "value",
+    default: "/run/tsrunc",
+    usage: "root directory for storage of container state (this should be located in tmpfs)",
+  },
+  {
+    name: "criu",
+    kind: "string",
+    placeholder: "value",
+    default: "criu",
+    usage: "path to the criu binary used for checkpoint and restore",
+  },
+  {
+    name: "systemd-cgroup",
+    kind: "bool",
+    usage:
+      'enable systemd cgroup support, expects cgroupsPath to be of form "slice:prefix:name" for e.g. "system.slice:runc:434234"',
+  },
+  {
+    name: "rootless",
+    kind: "string",
+    placeholder: "value",
+    default: "auto",
+    usage: "ignore cgroup permission errors ('true', 'false', or 'auto')",
+  },
   { name: "help", short: "h", kind: "bool", usage: "show help" },
   { name: "version", short: "v", kind: "bool", usage: "print the version" },
 ];

@@ -32,7 +32,12 @@ export interface Parsed {
  * Parse argv against specs. With `stopAtArg`, the first positional argument ends the
  * flags (exec's program arguments are not ours); otherwise flags may follow arguments.
  */
-export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], stopAtArg: boolean, where: string): Parsed {
+export function parseFlags(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  stopAtArg: boolean,
+  where: string,
+): Parsed {
   const flags: FlagValues = {};
   const args: string[] = [];
   for (const spec of specs) {
@@ -73,7 +78,9 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
     else throw new TsruncError(`${where}: flag needs an argument: -${name}`);
     if (spec.kind === "int") {
       if (!/^\d+$/.test(value)) {
-        throw new TsruncError(`${where}: invalid value "${value}" for flag -${name}: expected a number`);
+        throw new TsruncError(
+          `${where}: invalid value "${value}" for flag -${name}: expected a number`,
+        );
       }
       flags[spec.name] = Number(value);
     } else if (spec.kind === "list") {

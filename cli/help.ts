@@ -45,7 +45,10 @@ export function commandHelp(command: CommandSpec): string {
   const description = command.description
     ? `\nDESCRIPTION:\n${command.description.split("\n").map((l) => `   ${l}`).join("\n")}\n`
     : "";
-  const flags = [...command.flags, { name: "help", short: "h", kind: "bool", usage: "show help" } as FlagSpec];
+  const flags = [
+    ...command.flags,
+    { name: "help", short: "h", kind: "bool", usage: "show help" } as FlagSpec,
+  ];
   return `NAME:
    tsrunc ${command.name} - ${command.summary}
 

@@ -7,7 +7,11 @@ import { TsruncError } from "./errors.ts";
 import type { HookSpec } from "./state/store.ts";
 
 /** Run hooks in order; the first failure throws, naming the hook. */
-export async function runHooks(kind: string, hooks: readonly HookSpec[], state: string): Promise<void> {
+export async function runHooks(
+  kind: string,
+  hooks: readonly HookSpec[],
+  state: string,
+): Promise<void> {
   for (const hook of hooks) await runHook(kind, hook, state);
 }
 
@@ -24,7 +28,9 @@ async function runHook(kind: string, hook: HookSpec, state: string): Promise<voi
       stderr: "piped",
     }).spawn();
   } catch (error) {
-    throw new TsruncError(`${kind} hook ${hook.path}: ${(error as Error).message}`, { cause: error });
+    throw new TsruncError(`${kind} hook ${hook.path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let timedOut = false;
   const timer = hook.timeout

@@ -50,6 +50,24 @@ static int op_sync(struct ctx *c, const struct op *op) {
   return 0;
 }
 
+/* ints: permission bits to add; strs: name */
+static int op_keyring(struct ctx *c, const struct op *op) {
+  long id = sys_keyctl_join(op->strs[0]);
+  if (id < 0) return fail(c, -errno, "join session keyring %s", op->strs[0]);
+  char desc[512];
+  long n = syscall(SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, id, desc, sizeof desc - 1, 0);
+  if (n < 0) return fail(c, -errno, "describe session keyring %s", op->strs[0]);
+  desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = 0;
+  /* "type;uid;gid;perm;description" */
+  char *field = desc;
+  for (int i = 0; i < 3 && field; i++) field = strchr(field, ';') ? strchr(field, ';') + 1 : NULL;
+  if (!field) return fail(c, -EPROTO, "describe session keyring %s", op->strs[0]);
+  unsigned long perm = strtoul(field, NULL, 16) | (unsigned long)op->ints[0];
+  if (syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, id, perm, 0, 0) < 0)
+    return fail(c, -errno, "set permissions of session keyring %s", op->strs[0]);
+  return 0;
+}
+
 static int op_wait_start(struct ctx *c) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", c->fifo_fd);
@@ -83,8 +101,7 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
     return sethostname(s0, strlen(s0)) < 0 ? fail(c, -errno, "set hostname %s", s0) : 0;
   case OP_DOMAINNAME:
     return setdomainname(s0, strlen(s0)) < 0 ? fail(c, -errno, "set domainname %s", s0) : 0;
-  case OP_KEYRING:
-    return sys_keyctl_join(s0) < 0 ? fail(c, -errno, "join session keyring %s", s0) : 0;
+  case OP_KEYRING: return op_keyring(c, op);
   case OP_PROPAGATION: return op_propagation(c, op);
   case OP_OPEN_ROOT: return op_open_root(c, op);
   case OP_MOUNT: return op_mount(c, op);

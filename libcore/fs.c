@@ -27,52 +27,89 @@ int open_in_root(struct ctx *c, const char *path, int flags) {
   return fd < 0 ? -errno : fd;
 }
 
-/* Creates what is missing of path inside the root (parents as directories, the last
- * one as `kind`), then opens it O_PATH. */
-static int ensure_in_root(struct ctx *c, const char *path, int kind) {
-  int fd = open_in_root(c, path, O_PATH);
-  if (fd != -ENOENT || kind == TARGET_NONE) return fd;
-  char buf[PATH_MAX];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return -ENAMETOOLONG;
-  /* Walk down: create each missing component under its resolved parent. */
-  for (char *slash = buf; slash;) {
-    slash = strchr(slash + 1, '/');
-    if (slash) *slash = 0;
-    int last = slash == NULL;
-    int probe = open_in_root(c, buf, O_PATH);
-    if (probe >= 0) {
-      close(probe);
-    } else if (probe == -ENOENT) {
-      char *name = strrchr(buf, '/');
-      char saved = 0;
-      int parent;
-      if (name) {
-        saved = *name;
-        *name = 0;
-        parent = open_in_root(c, buf, O_PATH | O_DIRECTORY);
-        *name = saved;
-        name++;
-      } else {
-        parent = open_in_root(c, "", O_PATH | O_DIRECTORY);
-        name = buf;
+/* Appends to out the components of path, normalised (no "", "." or leading "/"). */
+static void join_clean(char *out, size_t cap, const char *path) {
+  const char *p = path;
+  while (*p) {
+    while (*p == '/') p++;
+    const char *end = strchrnul(p, '/');
+    size_t len = (size_t)(end - p);
+    if (len && !(len == 1 && p[0] == '.')) {
+      size_t at = strlen(out);
+      if (at + len + 2 < cap) {
+        if (at) out[at++] = '/';
+        memcpy(out + at, p, len);
+        out[at + len] = 0;
       }
-      if (parent < 0) return parent;
-      int r;
-      if (last && kind == TARGET_FILE) {
-        r = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
-        if (r >= 0) close(r);
-      } else {
-        r = mkdirat(parent, name, 0755);
-      }
-      int err = errno;
-      close(parent);
-      if (r < 0 && err != EEXIST) return -err;
-    } else {
-      return probe;
     }
-    if (slash) *slash = '/';
+    p = end;
   }
-  return open_in_root(c, path, O_PATH);
+}
+
+/* Creates what is missing of path inside the root (parents as directories with mode
+ * 0755, the last one as `kind` with `mode`), then opens it O_PATH. A dangling symlink
+ * on the way is followed inside the root and its target created there, as runc's
+ * securejoin does: nothing is ever created outside the rootfs. */
+static int ensure_in_root_mode(struct ctx *c, const char *path, int kind, mode_t mode) {
+  char cur[PATH_MAX] = "";
+  join_clean(cur, sizeof cur, path);
+  for (int round = 0; round < 64; round++) {
+    int fd = open_in_root(c, cur, O_PATH);
+    if (fd != -ENOENT || kind == TARGET_NONE) return fd;
+    /* Find the first missing component: its parent resolves, it does not. */
+    char prefix[PATH_MAX];
+    size_t len = strlen(cur), cut = 0;
+    for (;;) {
+      size_t next = cut;
+      while (next < len && cur[next] != '/') next++;
+      memcpy(prefix, cur, next);
+      prefix[next] = 0;
+      int probe = open_in_root(c, prefix, O_PATH);
+      if (probe == -ENOENT) {
+        cut = next;
+        break;
+      }
+      if (probe < 0) return probe;
+      close(probe);
+      if (next >= len) return -ENOENT; /* raced: it exists now */
+      cut = next + 1;
+    }
+    char *slash = strrchr(prefix, '/');
+    const char *name = slash ? slash + 1 : prefix;
+    if (slash) *slash = 0;
+    int parent = open_in_root(c, slash ? prefix : "", O_PATH | O_DIRECTORY);
+    if (parent < 0) return parent;
+    const char *rest = cur + cut;
+    char link[PATH_MAX];
+    ssize_t n = readlinkat(parent, name, link, sizeof link - 1);
+    if (n >= 0) {
+      /* A dangling symlink: continue with its target, resolved inside the root. */
+      link[n] = 0;
+      char next[PATH_MAX] = "";
+      if (link[0] != '/' && slash) join_clean(next, sizeof next, prefix);
+      join_clean(next, sizeof next, link);
+      join_clean(next, sizeof next, rest);
+      close(parent);
+      snprintf(cur, sizeof cur, "%s", next);
+      continue;
+    }
+    int last = *rest == 0;
+    int r;
+    if (last && kind == TARGET_FILE) {
+      r = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
+      if (r >= 0) close(r);
+    } else {
+      r = mkdirat(parent, name, last ? mode : 0755);
+    }
+    int err = errno;
+    close(parent);
+    if (r < 0 && err != EEXIST) return -err;
+  }
+  return -ELOOP;
+}
+
+static int ensure_in_root(struct ctx *c, const char *path, int kind) {
+  return ensure_in_root_mode(c, path, kind, kind == TARGET_FILE ? 0644 : 0755);
 }
 
 int op_open_root(struct ctx *c, const struct op *op) {
@@ -239,12 +276,10 @@ int op_copy_up(struct ctx *c, const struct op *op) {
   return 0;
 }
 
+/* Creates a directory (and its parents) when missing; an existing one is left as it is. */
 int op_mkdir(struct ctx *c, const struct op *op) {
-  int fd = ensure_in_root(c, op->strs[0], TARGET_DIR);
+  int fd = ensure_in_root_mode(c, op->strs[0], TARGET_DIR, (mode_t)op->ints[0]);
   if (fd < 0) return fail(c, fd, "mkdir %s in rootfs", op->strs[0]);
-  char path[64];
-  FD_PATH(path, fd);
-  chmod(path, (mode_t)op->ints[0]);
   close(fd);
   return 0;
 }

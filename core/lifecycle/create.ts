@@ -186,7 +186,11 @@ function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage 
   }
   if (message.type === MSG.ERROR) {
     const op = plan[message.a];
-    debug(`failing op ${message.a}: ${JSON.stringify(op, (_, v) => typeof v === "bigint" ? String(v) : v)}`);
+    debug(
+      `failing op ${message.a}: ${
+        JSON.stringify(op, (_, v) => typeof v === "bigint" ? String(v) : v)
+      }`,
+    );
     const errno = message.b & ~ERROR_EXPLAINED;
     const text = message.b & ERROR_EXPLAINED
       ? message.payload

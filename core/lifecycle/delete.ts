@@ -6,7 +6,7 @@ import { warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { containerPids, waitInitGone } from "./processes.ts";
-import { type Opened, openContainer } from "./open.ts";
+import { openContainer, type Opened } from "./open.ts";
 
 const KILL_WAIT_MS = 10_000;
 

@@ -111,7 +111,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "sync", phase: "ready", waitReply: true });
   if (newUserNs) plan.push({ op: "becomeRoot" });
   plan.push({ op: "setsid" });
-  if (!input.noNewKeyring) plan.push({ op: "keyring", name: input.id });
+  // runc's session keyring: "_ses.<id>", searchable by the container's user (KEY_USR_SEARCH).
+  if (!input.noNewKeyring) {
+    plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0x080000 });
+  }
   if (spec.hostname) {
     if (!created.has("uts")) {
       throw new TsruncError("config.json: hostname: requires a new uts namespace");
@@ -140,7 +143,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     if (resource === undefined) {
       throw new TsruncError(`config.json: process.rlimits: unknown rlimit "${limit.type}"`);
     }
-    plan.push({ op: "rlimit", resource, soft: rlimitValue(limit.soft), hard: rlimitValue(limit.hard) });
+    plan.push({
+      op: "rlimit",
+      resource,
+      soft: rlimitValue(limit.soft),
+      hard: rlimitValue(limit.hard),
+    });
   }
   if (linux.personality) {
     const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
@@ -163,7 +171,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   }
   const finalCpus = process.execCPUAffinity?.final;
   if (finalCpus) {
-    plan.push({ op: "cpuAffinity", cpus: parseCpuList(finalCpus, "process.execCPUAffinity.final") });
+    plan.push({
+      op: "cpuAffinity",
+      cpus: parseCpuList(finalCpus, "process.execCPUAffinity.final"),
+    });
   }
 
   const env = processEnv(process.env ?? [], input.host.home);
@@ -212,9 +223,9 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   const { spec } = input;
   const linux = spec.linux ?? {};
   // Keep the container's mounts from propagating to the host: runc's default is rslave.
-  const rootPropagation = linux.rootfsPropagation
-    ? propagationFlag(linux.rootfsPropagation)
-    : MS.SLAVE | MS.REC;
+  // A shared / would make pivot_root fail: "shared" is applied only after it.
+  const requested = linux.rootfsPropagation ? propagationFlag(linux.rootfsPropagation) : 0;
+  const rootPropagation = requested && !(requested & MS.SHARED) ? requested : MS.SLAVE | MS.REC;
   plan.push({ op: "propagation", path: "/", flags: rootPropagation });
   plan.push({ op: "openRoot", path: input.rootfs });
 
@@ -226,6 +237,12 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
     (m.type === "bind" || parseMountOptions(m.options ?? []).bind)
   );
   if (!devBound) pushDevices(plan, input, newUserNs);
+
+  // runc creates a missing cwd (before / may become read-only).
+  const cwd = spec.process?.cwd;
+  if (cwd && cleanPath(cwd) !== "/") {
+    plan.push({ op: "mkdir", target: cleanPath(cwd), mode: 0o755 });
+  }
 
   plan.push({ op: "sync", phase: "prestart", waitReply: true });
   for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook));
@@ -342,7 +359,15 @@ function pushCgroupMount(
   });
   for (const h of hierarchies) {
     const sub = `${target}/${h.name}`;
-    plan.push({ op: "mount", source: h.hostPath, target: sub, fstype: "", flags: MS.BIND, data: "", kind: "dir" });
+    plan.push({
+      op: "mount",
+      source: h.hostPath,
+      target: sub,
+      fstype: "",
+      flags: MS.BIND,
+      data: "",
+      kind: "dir",
+    });
     plan.push({ op: "remount", target: sub, flags: MS.BIND | mountFlags });
   }
   if (mountFlags & MS.RDONLY) plan.push({ op: "remount", target, flags: mountFlags });
@@ -373,9 +398,25 @@ function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
   for (const d of all) {
     if (newUserNs) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
-      plan.push({ op: "mount", source: d.path, target: d.path, fstype: "", flags: MS.BIND, data: "", kind: "file" });
+      plan.push({
+        op: "mount",
+        source: d.path,
+        target: d.path,
+        fstype: "",
+        flags: MS.BIND,
+        data: "",
+        kind: "file",
+      });
     } else {
-      plan.push({ op: "mknod", target: d.path, mode: d.mode, major: d.major, minor: d.minor, uid: d.uid, gid: d.gid });
+      plan.push({
+        op: "mknod",
+        target: d.path,
+        mode: d.mode,
+        major: d.major,
+        minor: d.minor,
+        uid: d.uid,
+        gid: d.gid,
+      });
     }
   }
   const links: [string, string][] = [
@@ -444,7 +485,11 @@ function propagationFlag(value: string): number {
 }
 
 /** Capability names to a 64-bit mask; unknown names are warned about and skipped, as runc. */
-export function capabilityMask(names: readonly string[], where: string, warnings: string[]): bigint {
+export function capabilityMask(
+  names: readonly string[],
+  where: string,
+  warnings: string[],
+): bigint {
   let mask = 0n;
   for (const name of names) {
     const bit = CAPABILITIES.indexOf(name.toUpperCase());

@@ -39,8 +39,9 @@ function fields(op: PlanOp): Fields {
       return [[], []];
     case "hostname":
     case "domainname":
-    case "keyring":
       return [[], [op.name]];
+    case "keyring":
+      return [[op.permAdd], [op.name]];
     case "propagation":
       return [[op.flags], [op.path]];
     case "openRoot":

@@ -76,10 +76,11 @@ export interface DomainnameOp {
   name: string;
 }
 
-/** Join a new session keyring (keyctl JOIN_SESSION_KEYRING). */
+/** Join a new session keyring (keyctl JOIN_SESSION_KEYRING), then add permission bits. */
 export interface KeyringOp {
   op: "keyring";
   name: string;
+  permAdd: number;
 }
 
 /** mount(NULL, path, NULL, flags): change propagation of a host-absolute path, e.g. "/". */

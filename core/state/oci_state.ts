@@ -6,7 +6,11 @@ import type { Status } from "./status.ts";
 export const OCI_VERSION = "1.3.0";
 
 /** runc's `state` output, keys in runc's order; pid is 0 once stopped, as runc shows. */
-export function stateOutput(state: StoredState, status: Status, owner = ""): Record<string, unknown> {
+export function stateOutput(
+  state: StoredState,
+  status: Status,
+  owner = "",
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ociVersion: OCI_VERSION,
     id: state.id,

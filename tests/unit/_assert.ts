@@ -16,7 +16,9 @@ export function assertEquals(actual: unknown, expected: unknown, message = ""): 
       return x;
     });
   if (json(actual) !== json(expected)) {
-    throw new Error(`${message ? message + ": " : ""}expected ${json(expected)}, got ${json(actual)}`);
+    throw new Error(
+      `${message ? message + ": " : ""}expected ${json(expected)}, got ${json(actual)}`,
+    );
   }
 }
 

@@ -16,7 +16,12 @@ Deno.test("parseFlags() takes --flag value, --flag=value and -f value", () => {
     false,
     "t",
   );
-  assertEquals(parsed.flags, { bundle: "/b", detach: true, "preserve-fds": 2, env: ["A=1", "B=2"] });
+  assertEquals(parsed.flags, {
+    bundle: "/b",
+    detach: true,
+    "preserve-fds": 2,
+    env: ["A=1", "B=2"],
+  });
   assertEquals(parsed.args, ["id"]);
 });
 
@@ -31,8 +36,14 @@ Deno.test("parseFlags() ends flags at --", () => {
 });
 
 Deno.test("parseFlags() rejects unknown flags, missing values and bad numbers", () => {
-  assertThrows(() => parseFlags(["--nope"], SPECS, false, "t"), "t: flag provided but not defined: -nope");
-  assertThrows(() => parseFlags(["--bundle"], SPECS, false, "t"), "t: flag needs an argument: -bundle");
+  assertThrows(
+    () => parseFlags(["--nope"], SPECS, false, "t"),
+    "t: flag provided but not defined: -nope",
+  );
+  assertThrows(
+    () => parseFlags(["--bundle"], SPECS, false, "t"),
+    "t: flag needs an argument: -bundle",
+  );
   assertThrows(() => parseFlags(["--preserve-fds", "x"], SPECS, false, "t"), /expected a number/);
   assertThrows(() => parseFlags(["--detach=maybe"], SPECS, false, "t"), /invalid boolean/);
 });

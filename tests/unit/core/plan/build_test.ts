@@ -570,7 +570,8 @@ Deno.test("buildPlan() makes / rslave by default and follows rootfsPropagation",
   spec.linux!.rootfsPropagation = "shared";
   const shared = plan(spec);
   const props = ofType(shared, "propagation");
-  assertEquals(props[0], { op: "propagation", path: "/", flags: MS.SHARED });
+  // pivot_root refuses a shared parent: / is rslave until after the pivot.
+  assertEquals(props[0], { op: "propagation", path: "/", flags: MS.SLAVE | MS.REC });
   const pivot = indexOf(shared, (op) => op.op === "pivotRoot", "pivotRoot");
   assertEquals(shared[pivot + 1], { op: "propagation", path: "/", flags: MS.SHARED });
 });
@@ -697,8 +698,10 @@ Deno.test("buildPlan() requires a mount namespace", () => {
   assertTsruncError(() => plan(spec), /mount namespace/);
 });
 
-Deno.test("buildPlan() joins a session keyring named after the id unless --no-new-keyring", () => {
-  assertEquals(ofType(plan(baseSpec()), "keyring"), [{ op: "keyring", name: "c1" }]);
+Deno.test("buildPlan() joins runc's _ses.<id> session keyring unless --no-new-keyring", () => {
+  assertEquals(ofType(plan(baseSpec()), "keyring"), [
+    { op: "keyring", name: "_ses.c1", permAdd: 0x080000 },
+  ]);
   assertEquals(ofType(plan(baseSpec(), { noNewKeyring: true }), "keyring"), []);
 });
 

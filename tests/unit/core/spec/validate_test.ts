@@ -185,7 +185,15 @@ Deno.test("parseConfig() names the first wrong field by its JSON path", () => {
 
 Deno.test("parseConfig() accepts runtime-spec versions 1.0.0 to 1.3.x, suffixes included", () => {
   for (
-    const version of ["0.5.0-dev", "1.0.0", "1.0.2-dev", "1.1.0", "1.2.0-rc.1", "1.3.0", "1.3.7+build.1"]
+    const version of [
+      "0.5.0-dev",
+      "1.0.0",
+      "1.0.2-dev",
+      "1.1.0",
+      "1.2.0-rc.1",
+      "1.3.0",
+      "1.3.7+build.1",
+    ]
   ) {
     assertEquals(errorFor((s) => s.ociVersion = version), "ok", version);
   }

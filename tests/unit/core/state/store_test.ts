@@ -32,7 +32,10 @@ Deno.test("ContainerDir writes state atomically and refuses a second container w
     dir.write(sampleState("c1", 1, 1));
     assertEquals(dir.read()?.id, "c1");
     assertEquals([...Deno.readDirSync(dir.path)].map((e) => e.name), ["state.json"]);
-    assertThrows(() => new ContainerDir(root, "c1").create(), "container with id c1 already exists");
+    assertThrows(
+      () => new ContainerDir(root, "c1").create(),
+      "container with id c1 already exists",
+    );
     assertEquals(listIds(root), ["c1"]);
     dir.remove();
     assertThrows(() => dir.read(), "container c1 does not exist");
@@ -62,7 +65,15 @@ Deno.test("containerStatus() tells created, running and stopped apart, and catch
 Deno.test("stateOutput() has runc's keys in runc's order and pid 0 once stopped", () => {
   const state = { ...sampleState("c3", 42, 1), annotations: { a: "b" } };
   assertEquals(Object.keys(stateOutput(state, "running")), [
-    "ociVersion", "id", "pid", "status", "bundle", "rootfs", "created", "annotations", "owner",
+    "ociVersion",
+    "id",
+    "pid",
+    "status",
+    "bundle",
+    "rootfs",
+    "created",
+    "annotations",
+    "owner",
   ]);
   assertEquals(stateOutput(state, "stopped").pid, 0);
   assert(!("annotations" in stateOutput(sampleState("c4", 1, 1), "running")));

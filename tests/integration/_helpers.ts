@@ -1,0 +1,234 @@
+/**
+ * Helpers for integration tests (root, real containers). Each test gets its own state
+ * root and bundle in a temporary directory and removes them, and every container it
+ * made, even when it fails: use `withBundle`.
+ *
+ * The runtime under test is $TSRUNC (e.g. /usr/local/sbin/tsrunc, what `make test`
+ * installs), else `deno run -A mod.ts` of this checkout.
+ */
+
+const REPO = new URL("../../", import.meta.url).pathname;
+const DENO = `${REPO}node_modules/@deno/linux-x64-glibc/deno`;
+
+/** The command line that runs tsrunc. */
+export function tsruncCommand(): string[] {
+  const installed = Deno.env.get("TSRUNC");
+  return installed ? [installed] : [DENO, "run", "-A", "--quiet", `${REPO}mod.ts`];
+}
+
+/** What a tsrunc invocation did. */
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of `tsrunc()`. */
+export interface RunOptions {
+  cwd?: string;
+  stdin?: string;
+  env?: Record<string, string>;
+}
+
+/** Run tsrunc with args and collect its output. */
+export async function tsrunc(args: string[], options: RunOptions = {}): Promise<Result> {
+  const [cmd, ...pre] = tsruncCommand();
+  const child = new Deno.Command(cmd, {
+    args: [...pre, ...args],
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(options.stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** A runc-like default config for the busybox rootfs, terminal off. */
+// deno-lint-ignore no-explicit-any
+export type Config = any;
+
+/** A test bundle: its directory, its state root, and tsrunc bound to that root. */
+export interface Bundle {
+  dir: string;
+  root: string;
+  rootfs: string;
+  config: Config;
+  /** Write `config` to config.json. */
+  save(): void;
+  /** tsrunc --root <root> ... with cwd = bundle dir. */
+  run(args: string[], options?: RunOptions): Promise<Result>;
+}
+
+const BUSYBOX = "/bin/busybox";
+let applets: string[] | undefined;
+
+/** Make a busybox rootfs at dir (bin/ with every applet, etc/passwd, group). */
+export function makeRootfs(dir: string): void {
+  applets ??= new TextDecoder().decode(
+    new Deno.Command(BUSYBOX, { args: ["--list"], stdout: "piped" }).outputSync().stdout,
+  ).split("\n").filter(Boolean);
+  for (const sub of ["bin", "etc", "proc", "sys", "dev", "tmp", "root", "home/user"]) {
+    Deno.mkdirSync(`${dir}/${sub}`, { recursive: true });
+  }
+  Deno.chmodSync(`${dir}/tmp`, 0o1777);
+  Deno.copyFileSync(BUSYBOX, `${dir}/bin/busybox`);
+  for (const applet of applets) {
+    if (applet !== "busybox") Deno.symlinkSync("busybox", `${dir}/bin/${applet}`);
+  }
+  for (const link of ["sbin", "usr/bin", "usr/sbin"]) {
+    Deno.mkdirSync(`${dir}/${link}`.replace(/\/[^/]+$/, ""), { recursive: true });
+    Deno.symlinkSync(link.startsWith("usr/") ? "../bin" : "bin", `${dir}/${link}`);
+  }
+  Deno.writeTextFileSync(
+    `${dir}/etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+  );
+  Deno.writeTextFileSync(`${dir}/etc/group`, "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n");
+}
+
+/** runc's default config (as `runc spec` writes it) with terminal off and the given args. */
+export function defaultConfig(args: string[]): Config {
+  return {
+    ociVersion: "1.0.2-dev",
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+      cwd: "/",
+      capabilities: {
+        bounding: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        effective: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        permitted: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        ambient: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
+      },
+      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 1024 }],
+      noNewPrivileges: true,
+    },
+    root: { path: "rootfs", readonly: true },
+    hostname: "runc",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+      },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+      },
+      {
+        destination: "/dev/shm",
+        type: "tmpfs",
+        source: "shm",
+        options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+      },
+      {
+        destination: "/dev/mqueue",
+        type: "mqueue",
+        source: "mqueue",
+        options: ["nosuid", "noexec", "nodev"],
+      },
+      {
+        destination: "/sys",
+        type: "sysfs",
+        source: "sysfs",
+        options: ["nosuid", "noexec", "nodev", "ro"],
+      },
+      {
+        destination: "/sys/fs/cgroup",
+        type: "cgroup",
+        source: "cgroup",
+        options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
+      },
+    ],
+    linux: {
+      resources: { devices: [{ allow: false, access: "rwm" }] },
+      namespaces: [
+        { type: "pid" },
+        { type: "network" },
+        { type: "ipc" },
+        { type: "uts" },
+        { type: "mount" },
+      ],
+      maskedPaths: [
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/sys/firmware",
+        "/proc/scsi",
+      ],
+      readonlyPaths: [
+        "/proc/bus",
+        "/proc/fs",
+        "/proc/irq",
+        "/proc/sys",
+        "/proc/sysrq-trigger",
+      ],
+    },
+  };
+}
+
+/**
+ * Run fn with a fresh bundle (busybox rootfs, default config running `args`) and a
+ * private state root; afterwards every container under that root is deleted with
+ * --force and the directories are removed.
+ */
+export async function withBundle(
+  args: string[],
+  fn: (bundle: Bundle) => Promise<void>,
+): Promise<void> {
+  const base = Deno.makeTempDirSync({ prefix: "tsrunc-test-" });
+  const dir = `${base}/bundle`;
+  const root = `${base}/state`;
+  const rootfs = `${dir}/rootfs`;
+  makeRootfs(rootfs);
+  const bundle: Bundle = {
+    dir,
+    root,
+    rootfs,
+    config: defaultConfig(args),
+    save() {
+      Deno.writeTextFileSync(`${dir}/config.json`, JSON.stringify(this.config, null, 2));
+    },
+    run(a, options = {}) {
+      return tsrunc(["--root", root, ...a], { cwd: dir, ...options });
+    },
+  };
+  bundle.save();
+  try {
+    await fn(bundle);
+  } finally {
+    let ids: string[] = [];
+    try {
+      ids = [...Deno.readDirSync(root)].map((e) => e.name);
+    } catch { /* no state root: nothing was created */ }
+    for (const id of ids) await bundle.run(["delete", "--force", id]);
+    Deno.removeSync(base, { recursive: true });
+  }
+}
+
+/** A unique container id for a test. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${Deno.pid}-${Math.floor(Math.random() * 1e6)}`;
+}
+
+/** Whether the tests run as root (integration tests need it). */
+export const IS_ROOT = Deno.uid() === 0;
