@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Install or uninstall tsrunc (called by `make install` / `make uninstall`).
+#
+#   scripts/install.sh install      # needs `make build` done first
+#   scripts/install.sh uninstall
+#
+# Environment: PREFIX (default /usr/local), DESTDIR (default empty, for packaging),
+# BUILD (default build/ in the repository).
+#
+# Installed layout:
+#   $DESTDIR$PREFIX/sbin/tsrunc            the launcher (C; execs deno on tsrunc.js)
+#   $DESTDIR$PREFIX/lib/tsrunc/deno        the pinned Deno binary
+#   $DESTDIR$PREFIX/lib/tsrunc/tsrunc.js   the bundle entry, plus its *.js chunks
+#   $DESTDIR$PREFIX/lib/tsrunc/libcore.so  FFI library
+#   $DESTDIR$PREFIX/lib/tsrunc/executor    static container-side executor
+#   $DESTDIR$PREFIX/lib/tsrunc/version.json  commit and libseccomp version (--version)
+#
+# The launcher has its lib directory compiled in, so it is (re)built here with
+# LIBDIR=$PREFIX/lib/tsrunc (without DESTDIR: that is where it will live at run time).
+# Files are replaced by rename, so running tsrunc processes are never disturbed, and
+# unchanged files are not rewritten, so a second install is quick.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+REPO=$PWD
+
+action=${1:-install}
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+BUILD=${BUILD:-$REPO/build}
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd || echo "$BUILD")
+
+LIBDIR=$PREFIX/lib/tsrunc
+DEST_LIB=$DESTDIR$LIBDIR
+DEST_SBIN=$DESTDIR$PREFIX/sbin
+DENO_SRC=$REPO/node_modules/@deno/linux-x64-glibc/deno
+
+say() { printf 'install: %s\n' "$*" >&2; }
+
+# put SRC DEST MODE: copy unless identical, atomically (temp file + rename).
+put() {
+  local src=$1 dst=$2 mode=$3
+  if [ -f "$dst" ] && [ ! -L "$dst" ] && cmp -s "$src" "$dst"; then
+    chmod "$mode" "$dst"
+    return 0
+  fi
+  local tmp
+  tmp=$(mktemp "$(dirname "$dst")/.$(basename "$dst").XXXXXX")
+  cp -L "$src" "$tmp"
+  chmod "$mode" "$tmp"
+  mv -f "$tmp" "$dst"
+  say "$dst"
+}
+
+case $action in
+install)
+  for f in "$BUILD/lib/tsrunc.js" "$BUILD/libcore.so" "$BUILD/executor" "$DENO_SRC"; do
+    if [ ! -e "$f" ]; then
+      say "missing $f: run 'make build' first"
+      exit 1
+    fi
+  done
+  # The launcher must point at this LIBDIR; libcore/Makefile rebuilds it when it changes.
+  MAKEFLAGS= make -s -C libcore BUILD="$BUILD" LIBDIR="$LIBDIR" "$BUILD/tsrunc-launcher" >/dev/null
+
+  mkdir -p "$DEST_LIB" "$DEST_SBIN"
+  put "$DENO_SRC" "$DEST_LIB/deno" 0755
+  put "$BUILD/libcore.so" "$DEST_LIB/libcore.so" 0644
+  put "$BUILD/executor" "$DEST_LIB/executor" 0755
+  if [ -f "$BUILD/version.json" ]; then
+    put "$BUILD/version.json" "$DEST_LIB/version.json" 0644
+  fi
+
+  # JavaScript: chunks first, then the entry, then drop chunks no longer referenced
+  # (chunk names carry a content hash).
+  shopt -s nullglob
+  declare -A keep=()
+  for f in "$BUILD"/lib/*.js; do
+    name=$(basename "$f")
+    keep[$name]=1
+    [ "$name" = tsrunc.js ] || put "$f" "$DEST_LIB/$name" 0644
+  done
+  put "$BUILD/lib/tsrunc.js" "$DEST_LIB/tsrunc.js" 0644
+  for f in "$DEST_LIB"/*.js; do
+    name=$(basename "$f")
+    [ -n "${keep[$name]:-}" ] || rm -f "$f"
+  done
+
+  put "$BUILD/tsrunc-launcher" "$DEST_SBIN/tsrunc" 0755
+  ;;
+uninstall)
+  rm -f "$DEST_SBIN/tsrunc"
+  rm -rf "$DEST_LIB"
+  say "removed $DEST_SBIN/tsrunc and $DEST_LIB"
+  ;;
+*)
+  echo "usage: $0 install|uninstall" >&2
+  exit 2
+  ;;
+esac
