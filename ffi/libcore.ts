@@ -6,37 +6,35 @@ import { TsruncError } from "../core/errors.ts";
 import { libDir } from "./paths.ts";
 
 const SYMBOLS = {
-  // int tsr_sealed_copy(const char *path)
-  tsr_sealed_copy: { parameters: ["buffer"], result: "i32" },
-  // int tsr_memfd_bytes(const uint8_t *bytes, int64_t len)
-  tsr_memfd_bytes: { parameters: ["buffer", "i64"], result: "i32" },
-  // int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdmap, int32_t npairs)
-  tsr_spawn: { parameters: ["i32", "buffer", "buffer", "buffer", "i32"], result: "i32" },
-  // int tsr_socketpair(int32_t *out)
-  tsr_socketpair: { parameters: ["buffer"], result: "i32" },
-  // int tsr_close(int fd)
-  tsr_close: { parameters: ["i32"], result: "i32" },
-  // int tsr_send(int fd, int32_t type, int32_t a, const uint8_t *payload, int32_t len)
-  tsr_send: { parameters: ["i32", "i32", "i32", "buffer", "i32"], result: "i32" },
-  // int tsr_recv(int fd, int32_t *out4, uint8_t *buf, int32_t cap, int32_t timeout_ms)
-  tsr_recv: { parameters: ["i32", "buffer", "buffer", "i32", "i32"], result: "i32" },
-  // int tsr_mkfifo(const char *path, int32_t mode)
-  tsr_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
-  // int tsr_fifo_handshake(const char *path, int32_t timeout_ms)
-  tsr_fifo_handshake: { parameters: ["buffer", "i32"], result: "i32" },
-  // int tsr_pidfd_open(int32_t pid)
-  tsr_pidfd_open: { parameters: ["i32"], result: "i32" },
-  // int tsr_pidfd_signal(int32_t pidfd, int32_t sig)
-  tsr_pidfd_signal: { parameters: ["i32", "i32"], result: "i32" },
-  // int tsr_kill(int32_t pid, int32_t sig)
-  tsr_kill: { parameters: ["i32", "i32"], result: "i32" },
-  // int tsr_wait(int32_t pid): blocks until the child exits
-  tsr_wait: { parameters: ["i32"], result: "i32", nonblocking: true },
-  // int tsr_wait(int32_t pid), for the short waits that must not yield
-  tsr_wait_sync: { name: "tsr_wait", parameters: ["i32"], result: "i32" },
-  // int tsr_pidfd_poll(int32_t pidfd, int32_t timeout_ms)
-  tsr_pidfd_poll: { parameters: ["i32", "i32"], result: "i32" },
+  // int tsr_call(int32_t fn, int64_t *args, uint8_t *b0, uint8_t *b1): the dispatcher
+  // (Deno pays ~0.3 ms per bound symbol at every start, so there is one)
+  tsr_call: { parameters: ["i32", "buffer", "buffer", "buffer"], result: "i32" },
+  // the same, on a worker thread: for calls that block (waiting for a process)
+  tsr_call_blocking: {
+    name: "tsr_call",
+    parameters: ["i32", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
+
+/** Function codes of tsr_call; libcore.c has the same enum. */
+const FN = {
+  SEALED_COPY: 1,
+  MEMFD_BYTES: 2,
+  SPAWN: 3,
+  SOCKETPAIR: 4,
+  CLOSE: 5,
+  SEND: 6,
+  RECV: 7,
+  MKFIFO: 8,
+  FIFO_HANDSHAKE: 9,
+  PIDFD_OPEN: 10,
+  PIDFD_SIGNAL: 11,
+  KILL: 12,
+  WAIT: 13,
+  PIDFD_POLL: 14,
+} as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 let lib: Lib | undefined;
@@ -51,6 +49,24 @@ function core(): Lib {
     }
   }
   return lib;
+}
+
+type Bytes = Uint8Array<ArrayBuffer> | null;
+
+/** Call fn with integer args (also read back, for outputs) and up to two buffers. */
+function call(
+  fn: number,
+  args: BigInt64Array<ArrayBuffer>,
+  b0: Bytes = null,
+  b1: Bytes = null,
+): number {
+  return core().tsr_call(fn, args, b0, b1);
+}
+
+function ints(...values: number[]): BigInt64Array<ArrayBuffer> {
+  const a = new BigInt64Array(8);
+  values.forEach((v, i) => a[i] = BigInt(v));
+  return a;
 }
 
 const ERRNO_NAMES: Record<number, string> = {
@@ -108,38 +124,38 @@ function cstr(s: string): Uint8Array<ArrayBuffer> {
 
 /** A sealed memfd copy of an executable. */
 export function sealedCopy(path: string): number {
-  return check(core().tsr_sealed_copy(cstr(path)), `copy ${path} into a sealed memfd`);
+  return check(call(FN.SEALED_COPY, ints(), cstr(path)), `copy ${path} into a sealed memfd`);
 }
 
 /** A memfd holding bytes. */
 export function memfdBytes(bytes: Uint8Array<ArrayBuffer>): number {
-  return check(core().tsr_memfd_bytes(bytes, BigInt(bytes.length)), "create plan memfd");
+  return check(call(FN.MEMFD_BYTES, ints(bytes.length), bytes), "create plan memfd");
 }
 
 /** Spawn the program in a memfd with two args and an explicit fd map [target, source][]. */
 export function spawn(exeFd: number, args: [string, string], fdMap: [number, number][]): number {
-  const map = new Int32Array(fdMap.flat());
+  const map = new Uint8Array(new Int32Array(fdMap.flat()).buffer);
   return check(
-    core().tsr_spawn(exeFd, cstr(args[0]), cstr(args[1]), map, fdMap.length),
+    call(FN.SPAWN, ints(exeFd, fdMap.length), cstr(`${args[0]}\0${args[1]}`), map),
     "spawn the executor",
   );
 }
 
 /** A close-on-exec SOCK_SEQPACKET socket pair. */
 export function socketPair(): [number, number] {
-  const out = new Int32Array(2);
-  check(core().tsr_socketpair(out), "socketpair");
-  return [out[0], out[1]];
+  const out = ints();
+  check(call(FN.SOCKETPAIR, out), "socketpair");
+  return [Number(out[0]), Number(out[1])];
 }
 
 /** close(2). */
 export function close(fd: number): void {
-  core().tsr_close(fd);
+  call(FN.CLOSE, ints(fd));
 }
 
 /** Send one sync message. */
 export function send(fd: number, type: number, a: number, payload: Uint8Array<ArrayBuffer>): void {
-  check(core().tsr_send(fd, type, a, payload, payload.length), "send to the container process");
+  check(call(FN.SEND, ints(fd, type, a, payload.length), payload), "send to the container process");
 }
 
 /** One received sync message. */
@@ -156,50 +172,51 @@ let recvBuffer: Uint8Array<ArrayBuffer> | undefined;
 /** Receive one sync message, or throw with errno EPIPE (peer gone) / ETIMEDOUT. */
 export function recv(fd: number, timeoutMs: number): RawMessage {
   recvBuffer ??= new Uint8Array(RECV_CAP);
-  const header = new Int32Array(4);
-  const n = check(core().tsr_recv(fd, header, recvBuffer, RECV_CAP, timeoutMs), "receive");
+  const header = ints(fd, RECV_CAP, timeoutMs);
+  const n = check(call(FN.RECV, header, recvBuffer), "receive");
   const payload = new TextDecoder().decode(recvBuffer.subarray(0, n));
-  return { type: header[0], a: header[1], b: header[2], payload };
+  return { type: Number(header[0]), a: Number(header[1]), b: Number(header[2]), payload };
 }
 
 /** mkfifo(3). */
 export function mkfifo(path: string, mode: number): void {
-  check(core().tsr_mkfifo(cstr(path), mode), `mkfifo ${path}`);
+  check(call(FN.MKFIFO, ints(mode), cstr(path)), `mkfifo ${path}`);
 }
 
 /** Open the exec fifo and read the init's byte: the container starts. */
 export function fifoHandshake(path: string, timeoutMs: number): void {
-  check(core().tsr_fifo_handshake(cstr(path), timeoutMs), "start the container process");
+  check(call(FN.FIFO_HANDSHAKE, ints(timeoutMs), cstr(path)), "start the container process");
 }
 
 /** pidfd_open(2). */
 export function pidfdOpen(pid: number): number {
-  return check(core().tsr_pidfd_open(pid), `open process ${pid}`);
+  return check(call(FN.PIDFD_OPEN, ints(pid)), `open process ${pid}`);
 }
 
 /** pidfd_send_signal(2). */
 export function pidfdSignal(pidfd: number, signal: number): void {
-  check(core().tsr_pidfd_signal(pidfd, signal), "send signal");
+  check(call(FN.PIDFD_SIGNAL, ints(pidfd, signal)), "send signal");
 }
 
 /** kill(2); returns -errno instead of throwing, for callers that probe. */
 export function kill(pid: number, signal: number): number {
-  return core().tsr_kill(pid, signal);
+  return call(FN.KILL, ints(pid, signal));
 }
 
 /** Wait for a child without blocking the event loop: exit code, or 128+signal. */
 export async function waitChild(pid: number): Promise<number> {
-  return check(await core().tsr_wait(pid), `wait for process ${pid}`);
+  const result = await core().tsr_call_blocking(FN.WAIT, ints(pid), null, null);
+  return check(result, `wait for process ${pid}`);
 }
 
 /** Wait for a child that is about to exit (the executor after reporting the pid). */
 export function waitChildSync(pid: number): number {
-  return check(core().tsr_wait_sync(pid), `wait for process ${pid}`);
+  return check(call(FN.WAIT, ints(pid)), `wait for process ${pid}`);
 }
 
 /** Wait up to timeoutMs for any process (behind a pidfd) to exit; false on time-out. */
 export function pidfdPoll(pidfd: number, timeoutMs: number): boolean {
-  const r = core().tsr_pidfd_poll(pidfd, timeoutMs);
+  const r = call(FN.PIDFD_POLL, ints(pidfd, timeoutMs));
   if (r === -ERRNO.ETIMEDOUT) return false;
   check(r, "wait for process exit");
   return true;

@@ -193,3 +193,49 @@ int tsr_pidfd_poll(int32_t pidfd, int32_t timeout_ms) {
   if (r < 0) return -errno;
   return r == 0 ? -ETIMEDOUT : 0;
 }
+
+/* The one FFI entry point. Deno compiles a trampoline for every symbol it binds
+ * (~0.3 ms each, paid by every tsrunc command), so the functions above are reached
+ * through this dispatcher: fn picks one, args[] carries integers in and out, b0/b1
+ * are byte buffers. Keep the codes in step with ffi/libcore.ts. */
+enum {
+  FN_SEALED_COPY = 1, FN_MEMFD_BYTES, FN_SPAWN, FN_SOCKETPAIR, FN_CLOSE, FN_SEND, FN_RECV,
+  FN_MKFIFO, FN_FIFO_HANDSHAKE, FN_PIDFD_OPEN, FN_PIDFD_SIGNAL, FN_KILL, FN_WAIT,
+  FN_PIDFD_POLL,
+};
+
+int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
+  switch (fn) {
+  case FN_SEALED_COPY: return tsr_sealed_copy((const char *)b0);
+  case FN_MEMFD_BYTES: return tsr_memfd_bytes(b0, a[0]);
+  case FN_SPAWN: {
+    /* b0 holds "arg1\0arg2\0"; b1 the int32 (target, source) pairs */
+    const char *arg1 = (const char *)b0;
+    const char *arg2 = arg1 + strlen(arg1) + 1;
+    return tsr_spawn((int)a[0], arg1, arg2, (const int32_t *)b1, (int32_t)a[1]);
+  }
+  case FN_SOCKETPAIR: {
+    int32_t fds[2];
+    int r = tsr_socketpair(fds);
+    a[0] = fds[0];
+    a[1] = fds[1];
+    return r;
+  }
+  case FN_CLOSE: return tsr_close((int)a[0]);
+  case FN_SEND: return tsr_send((int)a[0], (int32_t)a[1], (int32_t)a[2], b0, (int32_t)a[3]);
+  case FN_RECV: {
+    int32_t h[4] = {0};
+    int r = tsr_recv((int)a[0], h, b0, (int32_t)a[1], (int32_t)a[2]);
+    for (int i = 0; i < 4; i++) a[i] = h[i];
+    return r;
+  }
+  case FN_MKFIFO: return tsr_mkfifo((const char *)b0, (int32_t)a[0]);
+  case FN_FIFO_HANDSHAKE: return tsr_fifo_handshake((const char *)b0, (int32_t)a[0]);
+  case FN_PIDFD_OPEN: return tsr_pidfd_open((int32_t)a[0]);
+  case FN_PIDFD_SIGNAL: return tsr_pidfd_signal((int32_t)a[0], (int32_t)a[1]);
+  case FN_KILL: return tsr_kill((int32_t)a[0], (int32_t)a[1]);
+  case FN_WAIT: return tsr_wait((int32_t)a[0]);
+  case FN_PIDFD_POLL: return tsr_pidfd_poll((int32_t)a[0], (int32_t)a[1]);
+  default: return -ENOSYS;
+  }
+}
