@@ -133,13 +133,20 @@ export class ContainerDir {
     return file;
   }
 
-  /** Remove the whole directory. */
+  /**
+   * Remove the whole directory. It is first renamed out of the way (atomically, to a
+   * name no id can have), so a command racing with the delete finds no half-removed
+   * container and cannot recreate files in it.
+   */
   remove(): void {
+    const doomed = `${this.root}/~deleted-${this.id}-${Deno.pid}`;
     try {
-      Deno.removeSync(this.path, { recursive: true });
+      Deno.renameSync(this.path, doomed);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
     }
+    Deno.removeSync(doomed, { recursive: true });
   }
 }
 

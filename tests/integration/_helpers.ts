@@ -30,25 +30,39 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
-/** Run tsrunc with args and collect its output. */
+/**
+ * Run tsrunc with args and collect its output. Output goes through files, not pipes: a
+ * container started by create or run -d inherits tsrunc's stdio and would hold a pipe
+ * open long after tsrunc exits (as with runc).
+ */
 export async function tsrunc(args: string[], options: RunOptions = {}): Promise<Result> {
   const [cmd, ...pre] = tsruncCommand();
-  const child = new Deno.Command(cmd, {
-    args: [...pre, ...args],
-    cwd: options.cwd,
-    env: options.env,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(options.stdin));
-    await w.close();
+  const out = Deno.makeTempFileSync({ prefix: "tsrunc-out-" });
+  const err = Deno.makeTempFileSync({ prefix: "tsrunc-err-" });
+  try {
+    const child = new Deno.Command("/bin/sh", {
+      args: ["-c", 'exec "$@" >"$TSRUNC_OUT" 2>"$TSRUNC_ERR"', "sh", cmd, ...pre, ...args],
+      cwd: options.cwd,
+      env: { ...options.env, TSRUNC_OUT: out, TSRUNC_ERR: err },
+      stdin: options.stdin === undefined ? "null" : "piped",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    if (options.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(options.stdin));
+      await w.close();
+    }
+    const status = await child.status;
+    return {
+      code: status.code,
+      stdout: Deno.readTextFileSync(out),
+      stderr: Deno.readTextFileSync(err),
+    };
+  } finally {
+    Deno.removeSync(out);
+    Deno.removeSync(err);
   }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 /** A runc-like default config for the busybox rootfs, terminal off. */
