@@ -39,7 +39,8 @@ const ID_PATTERN = /^[\w+\-.]+$/;
 export function checkId(id: string | undefined): string {
   if (id === undefined || id === "") throw new TsruncError("container id cannot be empty");
   if (!ID_PATTERN.test(id) || id === "." || id === "..") {
-    throw new TsruncError(`invalid container id "${id}": use letters, digits and + - . _`);
+    // JSON quoting keeps an id with a newline on one line of stderr.
+    throw new TsruncError(`invalid container id ${JSON.stringify(id)}: use letters, digits and + - . _`);
   }
   return id;
 }

@@ -7,6 +7,8 @@
  * installs), else `deno run -A mod.ts` of this checkout.
  */
 
+import { defaultSpec } from "../../core/spec/default_spec.ts";
+
 const REPO = new URL("../../", import.meta.url).pathname;
 const DENO = `${REPO}node_modules/@deno/linux-x64-glibc/deno`;
 
@@ -108,96 +110,12 @@ export function makeRootfs(dir: string): void {
   Deno.writeTextFileSync(`${dir}/etc/group`, "root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n");
 }
 
-/** runc's default config (as `runc spec` writes it) with terminal off and the given args. */
+/** runc's default config (what `tsrunc spec` writes) with terminal off and the given args. */
 export function defaultConfig(args: string[]): Config {
-  return {
-    ociVersion: "1.0.2-dev",
-    process: {
-      terminal: false,
-      user: { uid: 0, gid: 0 },
-      args,
-      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
-      cwd: "/",
-      capabilities: {
-        bounding: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-        effective: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-        permitted: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-        ambient: ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"],
-      },
-      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 1024 }],
-      noNewPrivileges: true,
-    },
-    root: { path: "rootfs", readonly: true },
-    hostname: "runc",
-    mounts: [
-      { destination: "/proc", type: "proc", source: "proc" },
-      {
-        destination: "/dev",
-        type: "tmpfs",
-        source: "tmpfs",
-        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
-      },
-      {
-        destination: "/dev/pts",
-        type: "devpts",
-        source: "devpts",
-        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
-      },
-      {
-        destination: "/dev/shm",
-        type: "tmpfs",
-        source: "shm",
-        options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
-      },
-      {
-        destination: "/dev/mqueue",
-        type: "mqueue",
-        source: "mqueue",
-        options: ["nosuid", "noexec", "nodev"],
-      },
-      {
-        destination: "/sys",
-        type: "sysfs",
-        source: "sysfs",
-        options: ["nosuid", "noexec", "nodev", "ro"],
-      },
-      {
-        destination: "/sys/fs/cgroup",
-        type: "cgroup",
-        source: "cgroup",
-        options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
-      },
-    ],
-    linux: {
-      resources: { devices: [{ allow: false, access: "rwm" }] },
-      namespaces: [
-        { type: "pid" },
-        { type: "network" },
-        { type: "ipc" },
-        { type: "uts" },
-        { type: "mount" },
-      ],
-      maskedPaths: [
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/sys/firmware",
-        "/proc/scsi",
-      ],
-      readonlyPaths: [
-        "/proc/bus",
-        "/proc/fs",
-        "/proc/irq",
-        "/proc/sys",
-        "/proc/sysrq-trigger",
-      ],
-    },
-  };
+  const config: Config = defaultSpec({ rootless: false });
+  config.process.terminal = false;
+  config.process.args = args;
+  return config;
 }
 
 /**
@@ -237,6 +155,22 @@ export async function withBundle(
     for (const id of ids) await bundle.run(["delete", "--force", id]);
     Deno.removeSync(base, { recursive: true });
   }
+}
+
+/**
+ * Start a detached container that sleeps with its stdio closed; returns the init's host
+ * pid. Throws when run -d or state fails.
+ */
+export async function startSleeper(b: Bundle, id: string): Promise<number> {
+  b.config.process.args = ["sh", "-c", "exec >/dev/null 2>&1 </dev/null; exec sleep 600"];
+  b.save();
+  const run = await b.run(["run", "-d", id]);
+  if (run.code !== 0) throw new Error(`run -d failed: ${run.stderr}`);
+  const state = await b.run(["state", id]);
+  if (state.code !== 0) throw new Error(`state failed: ${state.stderr}`);
+  const pid = JSON.parse(state.stdout).pid;
+  if (!(pid > 0)) throw new Error(`no pid in ${state.stdout}`);
+  return pid;
 }
 
 /** A unique container id for a test. */

@@ -3,7 +3,14 @@
  * and what a process inside sees (pid 1, hostname, id maps, clocks, cgroups) is right.
  */
 import { assert, assertEquals, assertMatch, assertNotEquals } from "./_assert.ts";
-import { type Bundle, IS_ROOT, type Result, uniqueId, withBundle } from "./_helpers.ts";
+import {
+  type Bundle,
+  IS_ROOT,
+  type Result,
+  startSleeper,
+  uniqueId,
+  withBundle,
+} from "./_helpers.ts";
 
 const NS_FILES = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
 
@@ -233,19 +240,6 @@ Deno.test({
       for (const line of lines) assertMatch(line, /^\d+:[^:]*:\/$/, line);
     }),
 });
-
-/** Start a detached container that sleeps, with stdio closed so b.run returns. */
-async function startSleeper(b: Bundle, id: string): Promise<number> {
-  b.config.process.args = ["sh", "-c", "exec >/dev/null 2>&1 </dev/null; sleep 600"];
-  b.save();
-  const r = await b.run(["run", "-d", id]);
-  assertEquals(r.code, 0, `run -d failed: ${r.stderr}`);
-  const state = await b.run(["state", id]);
-  assertEquals(state.code, 0, state.stderr);
-  const pid = JSON.parse(state.stdout).pid;
-  assert(pid > 0, `no pid in ${state.stdout}`);
-  return pid;
-}
 
 Deno.test({
   name: "a container joins another container's network and uts namespaces by path",

@@ -16,6 +16,7 @@ import {
   type Bundle,
   IS_ROOT,
   type Result,
+  startSleeper,
   tsruncCommand,
   uniqueId,
   withBundle,
@@ -70,19 +71,6 @@ function capHex(names: string[]): string {
 
 function sh(script: string): string[] {
   return ["sh", "-c", script];
-}
-
-/** Start a detached container that sleeps with stdio closed; returns the init's host pid. */
-async function startSleeper(b: Bundle, id: string): Promise<number> {
-  b.config.process.args = ["sh", "-c", "exec >/dev/null 2>&1 </dev/null; exec sleep 600"];
-  b.save();
-  const r = await b.run(["run", "-d", id]);
-  assertEquals(r.code, 0, `run -d failed: ${r.stderr}`);
-  const state = await b.run(["state", id]);
-  assertEquals(state.code, 0, state.stderr);
-  const pid = JSON.parse(state.stdout).pid;
-  assert(pid > 0, `no pid in ${state.stdout}`);
-  return pid;
 }
 
 function hostCommand(cmd: string, ...args: string[]): string {
