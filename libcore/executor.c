@@ -73,12 +73,13 @@ static int op_wait_start(struct ctx *c) {
   snprintf(path, sizeof path, "/proc/self/fd/%d", c->fifo_fd);
   /* `create` returns now and its tsrunc exits: that must no longer kill us. */
   prctl(PR_SET_PDEATHSIG, 0);
-  /* Blocks until `tsrunc start` opens the fifo for reading. */
+  /* Blocks until `tsrunc start` opens the fifo for reading. The write end stays open
+   * (close-on-exec): `start` sees EOF once execve has happened, and only then runs the
+   * poststart hooks, as runtime-spec asks. */
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0) return fail(c, -errno, "open exec fifo");
   ssize_t n = write(fd, "0", 1);
   int err = errno;
-  close(fd);
   close(c->fifo_fd);
   c->fifo_fd = -1;
   if (n != 1) return fail(c, -err, "write exec fifo");

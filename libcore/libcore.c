@@ -144,8 +144,9 @@ int tsr_recv(int fd, int32_t *out4, uint8_t *buf, int32_t cap, int32_t timeout_m
 
 int tsr_mkfifo(const char *path, int32_t mode) { return mkfifo(path, (mode_t)mode) < 0 ? -errno : 0; }
 
-/* Opens the exec fifo for reading and waits up to timeout_ms for the init's byte:
- * 0 on success, -ETIMEDOUT, -EPIPE when the init went away. */
+/* Opens the exec fifo for reading and waits up to timeout_ms for the init's byte, then
+ * for EOF: the init's end is close-on-exec, so EOF means it has exec'd the user's
+ * program (or died). 0 on success, -ETIMEDOUT, -EPIPE when the init went away first. */
 int tsr_fifo_handshake(const char *path, int32_t timeout_ms) {
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return -errno;
@@ -159,6 +160,13 @@ int tsr_fifo_handshake(const char *path, int32_t timeout_ms) {
     char b;
     ssize_t n = read(fd, &b, 1);
     result = n == 1 ? 0 : -EPIPE;
+  }
+  /* startContainer hooks run before the exec and have their own time-outs. */
+  while (result == 0) {
+    do r = poll(&p, 1, -1); while (r < 0 && errno == EINTR);
+    char b;
+    ssize_t n = read(fd, &b, 1);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) break;
   }
   close(fd);
   return result;
