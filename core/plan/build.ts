@@ -278,7 +278,7 @@ function pushMount(
   const data = options.data.join(",");
   const flags = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
 
-  // runc binds for type "bind" even without a bind option.
+  // Type "bind" binds even without a bind option (runc 1.1.5 fails: "no such device").
   if (options.bind || fstype === "bind") {
     const source = hostPath(input.bundle, mount.source ?? "");
     const kind = input.host.fileSources.has(source) ? "file" : "dir";
