@@ -40,7 +40,9 @@ export function checkId(id: string | undefined): string {
   if (id === undefined || id === "") throw new TsruncError("container id cannot be empty");
   if (!ID_PATTERN.test(id) || id === "." || id === "..") {
     // JSON quoting keeps an id with a newline on one line of stderr.
-    throw new TsruncError(`invalid container id ${JSON.stringify(id)}: use letters, digits and + - . _`);
+    throw new TsruncError(
+      `invalid container id ${JSON.stringify(id)}: use letters, digits and + - . _`,
+    );
   }
   return id;
 }
