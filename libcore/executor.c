@@ -45,8 +45,12 @@ static int op_sync(struct ctx *c, const struct op *op) {
   struct msg_header h;
   r = sync_recv(c->sync_fd, &h, buf, sizeof buf, -1);
   if (r < 0 || h.type != MSG_GO) _exit(1); /* tsrunc gave up: it cleans up */
-  free(c->state_json);
-  c->state_json = strdup(buf);
+  if (r == 0) return 0;
+  /* "creating" state, NUL, "created" state */
+  size_t first = strlen(buf);
+  for (int i = 0; i < 2; i++) free(c->state_json[i]);
+  c->state_json[0] = strdup(buf);
+  c->state_json[1] = strdup((size_t)r > first + 1 ? buf + first + 1 : buf);
   return 0;
 }
 

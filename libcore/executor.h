@@ -13,7 +13,7 @@ struct ctx {
   int copy_up_fd;     /* lower directory saved by copyUp for the next mount */
   int order_fd;       /* executor side of the pipe that orders pid report and init */
   const char *root_path;
-  char *state_json;   /* last payload from tsrunc, given to hooks on stdin */
+  char *state_json[2]; /* state as "creating" and as "created", given to hooks on stdin */
   char exec_path[PATH_MAX];
   char detail[1024];  /* what failed, for the error message */
   int explained;      /* detail already says why: no errno text after it */

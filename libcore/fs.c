@@ -276,10 +276,11 @@ int op_copy_up(struct ctx *c, const struct op *op) {
   return 0;
 }
 
-/* Creates a directory (and its parents) when missing; an existing one is left as it is. */
+/* Creates a directory (and its parents) when missing; an existing one is left as it is.
+ * ints: mode; strs: path, purpose (named in the error) */
 int op_mkdir(struct ctx *c, const struct op *op) {
   int fd = ensure_in_root_mode(c, op->strs[0], TARGET_DIR, (mode_t)op->ints[0]);
-  if (fd < 0) return fail(c, fd, "mkdir %s in rootfs", op->strs[0]);
+  if (fd < 0) return fail(c, fd, "create %s %s in rootfs", op->strs[1], op->strs[0]);
   close(fd);
   return 0;
 }

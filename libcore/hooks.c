@@ -14,7 +14,7 @@
 #include "executor.h"
 #include "syscalls.h"
 
-/* ints: timeout, nargs, nenv; strs: path, args..., env... */
+/* ints: timeout, nargs, nenv, state (0 creating, 1 created); strs: path, args..., env... */
 int op_hook(struct ctx *c, const struct op *op) {
   int timeout = (int)op->ints[0], nargs = (int)op->ints[1], nenv = (int)op->ints[2];
   const char *path = op->strs[0];
@@ -40,7 +40,8 @@ int op_hook(struct ctx *c, const struct op *op) {
     _exit(127);
   }
   close(in[0]);
-  const char *state = c->state_json ? c->state_json : "";
+  const char *state = c->state_json[op->ints[3] ? 1 : 0];
+  if (!state) state = "";
   size_t len = strlen(state);
   /* The state is far below the pipe's capacity; a hook that does not read is fine. */
   if (write(in[1], state, len) < 0) {}

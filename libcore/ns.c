@@ -9,13 +9,30 @@
 #include "executor.h"
 #include "syscalls.h"
 
+/* The spec's name of a namespace, for messages. */
+static const char *ns_name(int64_t flag) {
+  switch (flag) {
+  case CLONE_NEWPID: return "pid";
+  case CLONE_NEWNET: return "network";
+  case CLONE_NEWNS: return "mount";
+  case CLONE_NEWIPC: return "ipc";
+  case CLONE_NEWUTS: return "uts";
+  case CLONE_NEWUSER: return "user";
+  case CLONE_NEWCGROUP: return "cgroup";
+  case CLONE_NEWTIME: return "time";
+  default: return "unknown";
+  }
+}
+
+/* ints: CLONE_NEW* flag; strs: path */
 int op_join_ns(struct ctx *c, const struct op *op) {
+  const char *name = ns_name(op->ints[0]);
   int fd = open(op->strs[0], O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(c, -errno, "open namespace %s", op->strs[0]);
+  if (fd < 0) return fail(c, -errno, "open %s namespace %s", name, op->strs[0]);
   int r = setns(fd, (int)op->ints[0]);
   int err = errno;
   close(fd);
-  if (r < 0) return fail(c, -err, "join namespace %s", op->strs[0]);
+  if (r < 0) return fail(c, -err, "join %s namespace %s", name, op->strs[0]);
   return 0;
 }
 

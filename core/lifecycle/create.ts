@@ -162,7 +162,8 @@ async function runExecutor(
     const creating = hookState(state, "creating");
     await runHooks("prestart", spec.hooks?.prestart ?? [], creating);
     await runHooks("createRuntime", spec.hooks?.createRuntime ?? [], creating);
-    libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(creating));
+    const both = `${creating}\0${hookState(state, "created")}`;
+    libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(both));
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "created");
   } finally {

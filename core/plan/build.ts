@@ -212,7 +212,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
   plan.push({ op: "waitStart" });
-  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook));
+  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };
@@ -241,11 +241,11 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   // runc creates a missing cwd (before / may become read-only).
   const cwd = spec.process?.cwd;
   if (cwd && cleanPath(cwd) !== "/") {
-    plan.push({ op: "mkdir", target: cleanPath(cwd), mode: 0o755 });
+    plan.push({ op: "mkdir", target: cleanPath(cwd), mode: 0o755, purpose: "process.cwd" });
   }
 
   plan.push({ op: "sync", phase: "prestart", waitReply: true });
-  for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook));
+  for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook, "creating"));
 
   plan.push(input.noPivot ? { op: "chroot" } : { op: "pivotRoot" });
   if (linux.rootfsPropagation) {
@@ -431,13 +431,17 @@ function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
   for (const [linkTarget, target] of links) plan.push({ op: "symlink", linkTarget, target });
 }
 
-function hookOp(hook: { path: string; args?: string[]; env?: string[]; timeout?: number }): PlanOp {
+function hookOp(
+  hook: { path: string; args?: string[]; env?: string[]; timeout?: number },
+  status: "creating" | "created",
+): PlanOp {
   return {
     op: "hook",
     path: hook.path,
     args: hook.args ?? [hook.path],
     env: hook.env ?? [],
     timeoutSecs: hook.timeout ?? 0,
+    status,
   };
 }
 

@@ -55,13 +55,16 @@ function fields(op: PlanOp): Fields {
     case "copyUp":
       return [[], [op.target]];
     case "mkdir":
-      return [[op.mode], [op.target]];
+      return [[op.mode], [op.target, op.purpose]];
     case "mknod":
       return [[op.mode, op.major, op.minor, op.uid, op.gid], [op.target]];
     case "symlink":
       return [[], [op.linkTarget, op.target]];
     case "hook":
-      return [[op.timeoutSecs, op.args.length, op.env.length], [op.path, ...op.args, ...op.env]];
+      return [
+        [op.timeoutSecs, op.args.length, op.env.length, op.status === "created" ? 1 : 0],
+        [op.path, ...op.args, ...op.env],
+      ];
     case "mask":
     case "readonlyPath":
     case "chdir":

@@ -43,7 +43,8 @@ export interface CloneOp {
 
 /**
  * Report a phase to tsrunc over the sync socket; when `waitReply` is set, block until
- * tsrunc answers. The answer's payload (the state JSON) is kept for `hook` ops.
+ * tsrunc answers. The answer's payload (the state JSON as "creating", NUL, as "created")
+ * is kept for `hook` ops.
  */
 export interface SyncOp {
   op: "sync";
@@ -140,6 +141,8 @@ export interface MkdirOp {
   op: "mkdir";
   target: string;
   mode: number;
+  /** What the directory is for, named in errors (e.g. "process.cwd"). */
+  purpose: string;
 }
 
 /** mknod a device inside the rootfs and chown it. `mode` includes S_IFCHR/S_IFBLK/S_IFIFO. */
@@ -167,6 +170,8 @@ export interface HookOp {
   args: string[];
   env: string[];
   timeoutSecs: number;
+  /** Which state the hook reads on stdin: "creating" before pivot_root, "created" after start. */
+  status: "creating" | "created";
 }
 
 /** pivot_root into the rootfs and detach the old root. */

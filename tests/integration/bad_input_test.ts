@@ -85,7 +85,7 @@ Deno.test("a cwd that cannot be made, a missing mount source and a bad namespace
   await withBundle(["true"], async (b) => {
     b.config.process.cwd = "/etc/passwd/sub";
     b.save();
-    await createFails(b, /\/etc\/passwd\/sub.*not a directory/);
+    await createFails(b, /process.cwd \/etc\/passwd\/sub.*not a directory/);
     b.config.process.cwd = "/";
     b.config.mounts.push({
       destination: "/data",

@@ -606,7 +606,14 @@ Deno.test("buildPlan() waits for start after reporting created, then runs startC
     { op: "sync", phase: "created", waitReply: false },
     { op: "closeSync" },
     { op: "waitStart" },
-    { op: "hook", path: "/bin/hook", args: ["hook", "x"], env: [], timeoutSecs: 3 },
+    {
+      op: "hook",
+      path: "/bin/hook",
+      args: ["hook", "x"],
+      env: [],
+      timeoutSecs: 3,
+      status: "created",
+    },
     { op: "closeFds", firstToClose: 3 },
     p.at(-1)!,
   ]);
@@ -625,6 +632,7 @@ Deno.test("buildPlan() runs createContainer hooks between the prestart sync and 
     args: ["/bin/cc"],
     env: [],
     timeoutSecs: 0,
+    status: "creating",
   });
   assertEquals(p[hook + 1].op, "pivotRoot");
 });

@@ -110,11 +110,18 @@ Deno.test("encodePlan() writes -1 and 64-bit capability masks as two's-complemen
 
 Deno.test("encodePlan() counts string lists of exec and hook before them", () => {
   const { records } = decode(encodePlan([
-    { op: "hook", path: "/bin/h", args: ["h", "a"], env: ["X=1"], timeoutSecs: 5 },
+    {
+      op: "hook",
+      path: "/bin/h",
+      args: ["h", "a"],
+      env: ["X=1"],
+      timeoutSecs: 5,
+      status: "created",
+    },
     { op: "exec", args: ["sh", "-c", "echo é"], env: ["PATH=/bin"] },
   ]));
   assertEquals(records, [
-    { code: OP_CODES.hook, ints: [5n, 2n, 1n], strs: ["/bin/h", "h", "a", "X=1"], reserved: 0 },
+    { code: OP_CODES.hook, ints: [5n, 2n, 1n, 1n], strs: ["/bin/h", "h", "a", "X=1"], reserved: 0 },
     {
       code: OP_CODES.exec,
       ints: [3n, 1n],
