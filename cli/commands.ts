@@ -46,21 +46,30 @@ const BUNDLE: FlagSpec = {
   placeholder: "value",
   usage: "path to the root of the bundle directory, defaults to the current directory",
 };
+const CONSOLE_SOCKET: FlagSpec = {
+  name: "console-socket",
+  kind: "string",
+  placeholder: "value",
+  usage:
+    "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
+};
+const PID_FILE: FlagSpec = {
+  name: "pid-file",
+  kind: "string",
+  placeholder: "value",
+  usage: "specify the file to write the process id to",
+};
+const PRESERVE_FDS: FlagSpec = {
+  name: "preserve-fds",
+  kind: "int",
+  placeholder: "value",
+  default: 0,
+  usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+};
 const CREATE_FLAGS: FlagSpec[] = [
   BUNDLE,
-  {
-    name: "console-socket",
-    kind: "string",
-    placeholder: "value",
-    usage:
-      "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
-  },
-  {
-    name: "pid-file",
-    kind: "string",
-    placeholder: "value",
-    usage: "specify the file to write the process id to",
-  },
+  CONSOLE_SOCKET,
+  PID_FILE,
   {
     name: "no-pivot",
     kind: "bool",
@@ -73,13 +82,76 @@ const CREATE_FLAGS: FlagSpec[] = [
     usage:
       "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
   },
+  PRESERVE_FDS,
+];
+
+const EXEC_FLAGS: FlagSpec[] = [
+  CONSOLE_SOCKET,
   {
-    name: "preserve-fds",
-    kind: "int",
+    name: "cwd",
+    kind: "string",
     placeholder: "value",
-    default: 0,
-    usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+    usage: "current working directory in the container",
   },
+  {
+    name: "env",
+    short: "e",
+    kind: "list",
+    placeholder: "value",
+    usage: "set environment variables",
+  },
+  { name: "tty", short: "t", kind: "bool", usage: "allocate a pseudo-TTY" },
+  {
+    name: "user",
+    short: "u",
+    kind: "string",
+    placeholder: "value",
+    usage: "UID (format: <uid>[:<gid>])",
+  },
+  {
+    name: "additional-gids",
+    short: "g",
+    kind: "list",
+    placeholder: "value",
+    usage: "additional gids",
+  },
+  {
+    name: "process",
+    short: "p",
+    kind: "string",
+    placeholder: "value",
+    usage: "path to the process.json",
+  },
+  { name: "detach", short: "d", kind: "bool", usage: "detach from the container's process" },
+  PID_FILE,
+  {
+    name: "process-label",
+    kind: "string",
+    placeholder: "value",
+    usage: "set the asm process label for the process commonly used with selinux",
+  },
+  {
+    name: "apparmor",
+    kind: "string",
+    placeholder: "value",
+    usage: "set the apparmor profile for the process",
+  },
+  { name: "no-new-privs", kind: "bool", usage: "set the no new privileges value for the process" },
+  {
+    name: "cap",
+    short: "c",
+    kind: "list",
+    placeholder: "value",
+    usage: "add a capability to the bounding set for the process",
+  },
+  PRESERVE_FDS,
+  {
+    name: "cgroup",
+    kind: "list",
+    placeholder: "value",
+    usage: "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>.",
+  },
+  { name: "ignore-paused", kind: "bool", usage: "allow exec in a paused container" },
 ];
 
 const notYet = (name: string, issue: number) => () =>
@@ -137,10 +209,19 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     name: "exec",
     summary: "execute new process inside the container",
     argsUsage: "<container-id> <command> [command options]  || -p process.json <container-id>",
-    flags: [],
+    description: `Where "<container-id>" is the name for the instance of the container and
+"<command>" is the command to be executed in the container.
+"<command>" can't be empty unless a "-p" flag provided.
+
+EXAMPLE:
+For example, if the container is configured to run the linux ps command the
+following will output a list of processes running in the container:
+
+       # tsrunc exec <container-id> ps`,
+    flags: EXEC_FLAGS,
     args: [1, Infinity],
     stopAtArg: true,
-    load: notYet("exec", 4),
+    load: () => import("./exec.ts"),
   },
   {
     name: "kill",
@@ -185,9 +266,17 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     name: "ps",
     summary: "ps displays the processes running inside a container",
     argsUsage: "<container-id> [ps options]",
-    flags: [],
+    flags: [{
+      name: "format",
+      short: "f",
+      kind: "string",
+      placeholder: "value",
+      default: "table",
+      usage: 'select one of: table or json (default: "table")',
+    }],
     args: [1, Infinity],
-    load: notYet("ps", 4),
+    stopAtArg: true,
+    load: () => import("./ps.ts"),
   },
   {
     name: "restore",

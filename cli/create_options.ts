@@ -1,14 +1,10 @@
 /** The flags create and run share, as CreateOptions. */
-import { TsruncError } from "../core/errors.ts";
 import type { CreateOptions } from "../core/lifecycle/create.ts";
 import type { CommandContext } from "./commands.ts";
 
 /** CreateOptions from create/run flags. */
 export function createOptions(ctx: CommandContext, detached: boolean): CreateOptions {
   const { flags } = ctx;
-  if (flags["console-socket"]) {
-    throw new TsruncError("--console-socket: terminals are not supported yet");
-  }
   return {
     root: ctx.globals.root,
     id: ctx.args[0],
@@ -18,5 +14,6 @@ export function createOptions(ctx: CommandContext, detached: boolean): CreateOpt
     noNewKeyring: flags["no-new-keyring"] === true,
     preserveFds: Number(flags["preserve-fds"] ?? 0),
     detached,
+    consoleSocket: flags["console-socket"] as string | undefined,
   };
 }

@@ -34,6 +34,15 @@ const FN = {
   KILL: 12,
   WAIT: 13,
   PIDFD_POLL: 14,
+  SEND_FD_TO: 15,
+  TERM_RAW: 16,
+  TERM_RESTORE: 17,
+  COPY_WINSIZE: 18,
+  PTY_PROXY: 19,
+  PIPE: 20,
+  DGRAM_BIND: 21,
+  DGRAM_RECV: 22,
+  DGRAM_SEND: 23,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -164,6 +173,8 @@ export interface RawMessage {
   a: number;
   b: number;
   payload: string;
+  /** A descriptor passed along (SCM_RIGHTS, close-on-exec), else -1. */
+  fd: number;
 }
 
 const RECV_CAP = 256 * 1024;
@@ -175,7 +186,13 @@ export function recv(fd: number, timeoutMs: number): RawMessage {
   const header = ints(fd, RECV_CAP, timeoutMs);
   const n = check(call(FN.RECV, header, recvBuffer), "receive");
   const payload = new TextDecoder().decode(recvBuffer.subarray(0, n));
-  return { type: Number(header[0]), a: Number(header[1]), b: Number(header[2]), payload };
+  return {
+    type: Number(header[0]),
+    a: Number(header[1]),
+    b: Number(header[2]),
+    payload,
+    fd: Number(header[4]),
+  };
 }
 
 /** mkfifo(3). */
@@ -220,4 +237,78 @@ export function pidfdPoll(pidfd: number, timeoutMs: number): boolean {
   if (r === -ERRNO.ETIMEDOUT) return false;
   check(r, "wait for process exit");
   return true;
+}
+
+/** Connect to the unix stream socket at path and send fd over it (SCM_RIGHTS) with name. */
+export function sendFdTo(path: string, fd: number, name: string): void {
+  check(call(FN.SEND_FD_TO, ints(fd), cstr(`${path}\0${name}`)), `console socket ${path}`);
+}
+
+/** Saved terminal settings (a struct termios). */
+export type TermSettings = Uint8Array<ArrayBuffer>;
+
+/** Put the terminal on fd in raw mode; returns its settings before. */
+export function termRaw(fd: number): TermSettings {
+  const saved = new Uint8Array(128);
+  check(call(FN.TERM_RAW, ints(fd, saved.length), saved), "set the terminal to raw mode");
+  return saved;
+}
+
+/** Restore terminal settings saved by termRaw. */
+export function termRestore(fd: number, saved: TermSettings): void {
+  check(call(FN.TERM_RESTORE, ints(fd), saved), "restore the terminal");
+}
+
+/** Give the terminal on `to` the window size of the terminal on `from`; -errno if not. */
+export function copyWinsize(from: number, to: number): number {
+  return call(FN.COPY_WINSIZE, ints(from, to));
+}
+
+/**
+ * Copy input → master and master → output on a worker thread until the pty is closed
+ * on the container's side or stopFd becomes readable (its write end closed).
+ */
+export async function ptyProxy(
+  master: number,
+  input: number,
+  output: number,
+  stopFd: number,
+): Promise<void> {
+  const r = await core().tsr_call_blocking(
+    FN.PTY_PROXY,
+    ints(master, input, output, stopFd),
+    null,
+    null,
+  );
+  check(r, "copy between the terminal and the container");
+}
+
+/** pipe2(O_CLOEXEC): [read end, write end]. */
+export function pipe(): [number, number] {
+  const out = ints();
+  check(call(FN.PIPE, out), "pipe");
+  return [Number(out[0]), Number(out[1])];
+}
+
+/** A unix datagram socket bound at path (replacing a stale socket file). */
+export function dgramBind(path: string): number {
+  return check(call(FN.DGRAM_BIND, ints(), cstr(path)), `bind ${path}`);
+}
+
+/** One datagram from fd, or undefined after timeoutMs (-1: wait for ever). */
+export async function dgramRecv(fd: number, timeoutMs: number): Promise<Uint8Array | undefined> {
+  const buffer = new Uint8Array(64 * 1024);
+  const r = await core().tsr_call_blocking(
+    FN.DGRAM_RECV,
+    ints(fd, buffer.length, timeoutMs),
+    buffer,
+    null,
+  );
+  if (r === -ERRNO.ETIMEDOUT) return undefined;
+  return buffer.subarray(0, check(r, "receive a notify message"));
+}
+
+/** Send one datagram to the unix socket at path. */
+export function dgramSend(path: string, bytes: Uint8Array<ArrayBuffer>): void {
+  check(call(FN.DGRAM_SEND, ints(bytes.length), cstr(path), bytes), `send to ${path}`);
 }

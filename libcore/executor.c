@@ -43,7 +43,7 @@ static int op_sync(struct ctx *c, const struct op *op) {
   if (!op->ints[1]) return 0;
   static char buf[MSG_MAX];
   struct msg_header h;
-  r = sync_recv(c->sync_fd, &h, buf, sizeof buf, -1);
+  r = sync_recv(c->sync_fd, &h, buf, sizeof buf, -1, NULL);
   if (r < 0 || h.type != MSG_GO) _exit(1); /* tsrunc gave up: it cleans up */
   if (r == 0) return 0;
   /* "creating" state, NUL, "created" state */
@@ -149,6 +149,11 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
                ? fail(c, -errno, "close_range")
                : 0;
   case OP_EXEC: return op_exec(c, op);
+  case OP_ENTER_CONTAINER: return op_enter_container(c, op);
+  case OP_OPEN_PTY: return op_open_pty(c, op);
+  case OP_KEEP_AFTER_PARENT:
+    /* An `exec -d` process outlives the tsrunc that started it. */
+    return prctl(PR_SET_PDEATHSIG, 0) < 0 ? fail(c, -errno, "clear the parent-death signal") : 0;
   default: return fail(c, -ENOSYS, "unknown op code %u", op->code);
   }
 }

@@ -29,6 +29,8 @@ int op_join_ns(struct ctx *c, const struct op *op);
 int op_time_offsets(struct ctx *c, const struct op *op);
 int op_clone(struct ctx *c, const struct op *op, int *is_child);
 int op_become_root(struct ctx *c);
+int op_enter_container(struct ctx *c, const struct op *op);
+int op_open_pty(struct ctx *c, const struct op *op);
 
 /* fs.c: paths inside the rootfs */
 int open_in_root(struct ctx *c, const char *path, int flags);

@@ -17,6 +17,7 @@
 
 #include "sync.h"
 #include "syscalls.h"
+#include "tty.h"
 
 extern char **environ;
 
@@ -129,16 +130,19 @@ int tsr_send(int fd, int32_t type, int32_t a, const uint8_t *payload, int32_t le
   return sync_send(fd, type, a, 0, (const char *)payload, len);
 }
 
-/* Receives one message: header ints into out4 (type, a, b, len), payload into buf.
- * Returns the payload length, -ETIMEDOUT, or -EPIPE when the peer is gone. */
-int tsr_recv(int fd, int32_t *out4, uint8_t *buf, int32_t cap, int32_t timeout_ms) {
+/* Receives one message: header ints into out5 (type, a, b, len, passed fd or -1),
+ * payload into buf. Returns the payload length, -ETIMEDOUT, or -EPIPE when the peer is
+ * gone. */
+int tsr_recv(int fd, int32_t *out5, uint8_t *buf, int32_t cap, int32_t timeout_ms) {
   struct msg_header h;
-  int r = sync_recv(fd, &h, (char *)buf, cap, timeout_ms);
+  int passed;
+  int r = sync_recv(fd, &h, (char *)buf, cap, timeout_ms, &passed);
   if (r < 0) return r;
-  out4[0] = h.type;
-  out4[1] = h.a;
-  out4[2] = h.b;
-  out4[3] = r;
+  out5[0] = h.type;
+  out5[1] = h.a;
+  out5[2] = h.b;
+  out5[3] = r;
+  out5[4] = passed;
   return r;
 }
 
@@ -209,7 +213,8 @@ int tsr_pidfd_poll(int32_t pidfd, int32_t timeout_ms) {
 enum {
   FN_SEALED_COPY = 1, FN_MEMFD_BYTES, FN_SPAWN, FN_SOCKETPAIR, FN_CLOSE, FN_SEND, FN_RECV,
   FN_MKFIFO, FN_FIFO_HANDSHAKE, FN_PIDFD_OPEN, FN_PIDFD_SIGNAL, FN_KILL, FN_WAIT,
-  FN_PIDFD_POLL,
+  FN_PIDFD_POLL, FN_SEND_FD_TO, FN_TERM_RAW, FN_TERM_RESTORE, FN_COPY_WINSIZE,
+  FN_PTY_PROXY, FN_PIPE, FN_DGRAM_BIND, FN_DGRAM_RECV, FN_DGRAM_SEND,
 };
 
 int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
@@ -232,9 +237,9 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
   case FN_CLOSE: return tsr_close((int)a[0]);
   case FN_SEND: return tsr_send((int)a[0], (int32_t)a[1], (int32_t)a[2], b0, (int32_t)a[3]);
   case FN_RECV: {
-    int32_t h[4] = {0};
+    int32_t h[5] = {0, 0, 0, 0, -1};
     int r = tsr_recv((int)a[0], h, b0, (int32_t)a[1], (int32_t)a[2]);
-    for (int i = 0; i < 4; i++) a[i] = h[i];
+    for (int i = 0; i < 5; i++) a[i] = h[i];
     return r;
   }
   case FN_MKFIFO: return tsr_mkfifo((const char *)b0, (int32_t)a[0]);
@@ -244,6 +249,25 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
   case FN_KILL: return tsr_kill((int32_t)a[0], (int32_t)a[1]);
   case FN_WAIT: return tsr_wait((int32_t)a[0]);
   case FN_PIDFD_POLL: return tsr_pidfd_poll((int32_t)a[0], (int32_t)a[1]);
+  case FN_SEND_FD_TO: {
+    /* b0 holds "path\0name\0" */
+    const char *path = (const char *)b0;
+    return tsr_send_fd_to(path, (int)a[0], path + strlen(path) + 1);
+  }
+  case FN_TERM_RAW: return tsr_term_raw((int)a[0], b0, (int32_t)a[1]);
+  case FN_TERM_RESTORE: return tsr_term_restore((int)a[0], b0);
+  case FN_COPY_WINSIZE: return tsr_copy_winsize((int)a[0], (int)a[1]);
+  case FN_PTY_PROXY: return tsr_pty_proxy((int)a[0], (int)a[1], (int)a[2], (int)a[3]);
+  case FN_PIPE: {
+    int32_t fds[2];
+    int r = tsr_pipe(fds);
+    a[0] = fds[0];
+    a[1] = fds[1];
+    return r;
+  }
+  case FN_DGRAM_BIND: return tsr_dgram_bind((const char *)b0);
+  case FN_DGRAM_RECV: return tsr_dgram_recv((int)a[0], b0, (int32_t)a[1], (int32_t)a[2]);
+  case FN_DGRAM_SEND: return tsr_dgram_send((const char *)b0, b1, (int32_t)a[0]);
   default: return -ENOSYS;
   }
 }

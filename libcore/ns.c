@@ -3,10 +3,12 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "executor.h"
+#include "sync.h"
 #include "syscalls.h"
 
 /* The spec's name of a namespace, for messages. */
@@ -53,6 +55,7 @@ int op_time_offsets(struct ctx *c, const struct op *op) {
   return 0;
 }
 
+/* ints: CLONE_NEW* flags, kind (0 the init, 1 a process for `exec`) */
 int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   /* The init must not speak on the sync socket before the executor has reported its
    * pid there: it waits for EOF on this pipe, which the executor's exit closes. */
@@ -74,9 +77,9 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
     c->order_fd = order[1];
     return (int)pid;
   }
-  /* Until created, the init must not outlive the tsrunc that is setting it up. */
+  /* Until set up, the process must not outlive the tsrunc that is setting it up. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  prctl(PR_SET_NAME, "tsrunc:init");
+  prctl(PR_SET_NAME, op->ints[1] ? "tsrunc:exec" : "tsrunc:init");
   close(order[1]);
   char b;
   while (read(order[0], &b, 1) < 0 && errno == EINTR) {}
@@ -87,5 +90,81 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
 int op_become_root(struct ctx *c) {
   if (setresgid(0, 0, 0) < 0) return fail(c, -errno, "setresgid(0) in the user namespace");
   if (setresuid(0, 0, 0) < 0) return fail(c, -errno, "setresuid(0) in the user namespace");
+  return 0;
+}
+
+/* `exec`: joins the namespaces of the container's init and takes its root as ours.
+ * ints: pidfd of the init (an fd tsrunc passed), its pid, CLONE_NEW* flags to join. */
+int op_enter_container(struct ctx *c, const struct op *op) {
+  int pidfd = (int)op->ints[0], flags = (int)op->ints[2];
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/root", (int)op->ints[1]);
+  int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) return explain(c, -ESRCH, "the container's init has exited");
+  /* The pidfd pins the init: while it runs, /proc/PID above was the init, not a
+   * process that got its pid after it exited. */
+  if (sys_pidfd_send_signal(pidfd, 0) < 0) {
+    close(root);
+    return explain(c, -ESRCH, "the container's init has exited");
+  }
+  /* One setns for all: the kernel joins the user namespace first. */
+  if (flags && setns(pidfd, flags) < 0) {
+    int err = errno;
+    close(root);
+    return fail(c, -err, "join the namespaces of the container's init");
+  }
+  close(pidfd);
+  if (fchdir(root) < 0 || chroot(".") < 0) {
+    int err = errno;
+    close(root);
+    return fail(c, -err, "enter the root of the container");
+  }
+  close(root);
+  return 0;
+}
+
+/* Opens a pty in the container's devpts, sends the master to tsrunc, and makes the
+ * other side our controlling terminal and stdio (after setsid). ints: rows, columns
+ * (0, 0: leave the size). */
+int op_open_pty(struct ctx *c, const struct op *op) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return fail(c, -errno, "open /dev/ptmx in the container");
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) {
+    int err = errno;
+    close(master);
+    return fail(c, -err, "unlock the pty (is /dev/ptmx a pty multiplexer?)");
+  }
+  /* TIOCGPTPEER: the peer of this very master, never a path lookup in /dev/pts. */
+  int peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+  if (peer < 0) {
+    int err = errno;
+    close(master);
+    return fail(c, -err, "open the pty's peer");
+  }
+  if (op->ints[0] || op->ints[1]) {
+    struct winsize ws = {.ws_row = (unsigned short)op->ints[0],
+                         .ws_col = (unsigned short)op->ints[1]};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  int r = sync_send_fd(c->sync_fd, MSG_CONSOLE, 0, "/dev/ptmx", 9, master);
+  close(master);
+  if (r < 0) {
+    close(peer);
+    return fail(c, r, "send the console to tsrunc");
+  }
+  if (ioctl(peer, TIOCSCTTY, 0) < 0) {
+    int err = errno;
+    close(peer);
+    return fail(c, -err, "make the pty the controlling terminal");
+  }
+  for (int fd = 0; fd < 3; fd++) {
+    if (dup2(peer, fd) < 0) {
+      int err = errno;
+      close(peer);
+      return fail(c, -err, "use the pty as stdio");
+    }
+  }
+  if (peer > 2) close(peer);
   return 0;
 }

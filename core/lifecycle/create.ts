@@ -28,14 +28,18 @@ export interface CreateOptions {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
-  /** run in the foreground may have a terminal (the terminal issue); create may not. */
+  /** create and run -d: a terminal's master must go to a console socket. */
   detached: boolean;
+  /** Unix socket that receives the pty master (process.terminal). */
+  consoleSocket?: string;
 }
 
 /** A created container. */
 export interface Created {
   dir: ContainerDir;
   state: StoredState;
+  /** The pty master, when the process has a terminal and no console socket took it. */
+  ptyMaster?: number;
 }
 
 const SETUP_TIMEOUT_MS = 5 * 60 * 1000;
@@ -69,11 +73,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   } catch (error) {
     throw new TsruncError(`config.json: root.path: rootfs ${rootfs}: ${describeFsError(error)}`);
   }
-  if (spec.process?.terminal) {
-    throw new TsruncError(
-      "config.json: process.terminal: terminals are not supported yet; set it to false",
-    );
-  }
+  checkConsoleSocket(spec.process?.terminal === true, options.detached, options.consoleSocket);
   const dir = new ContainerDir(options.root, options.id);
   const built = buildPlan({
     spec,
@@ -102,16 +102,20 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     annotations: spec.annotations,
     createdDone: false,
     hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
+    process: spec.process,
+    noNewKeyring: options.noNewKeyring,
   };
+  let ptyMaster: number | undefined;
   try {
     makeExecFifo(dir.fifoPath, spec);
     dir.write(state);
-    await runExecutor(built.plan, spec, dir, state, options.preserveFds);
+    ptyMaster = await runExecutor(built.plan, spec, dir, state, options);
     state.createdDone = true;
     dir.write(state);
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
-    return { dir, state };
+    return { dir, state, ptyMaster };
   } catch (error) {
+    if (ptyMaster !== undefined) libcore.close(ptyMaster);
     if (state.pid > 0) {
       libcore.kill(state.pid, 9);
       await libcore.waitChild(state.pid).catch(() => 0);
@@ -123,13 +127,18 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   }
 }
 
+/**
+ * Walk the executor through its phases; returns the pty master when the process has a
+ * terminal and no console socket took it.
+ */
 async function runExecutor(
   plan: Plan,
   spec: OciSpec,
   dir: ContainerDir,
   state: StoredState,
-  preserveFds: number,
-): Promise<void> {
+  options: CreateOptions,
+): Promise<number | undefined> {
+  const { preserveFds } = options;
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
   const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
@@ -165,20 +174,71 @@ async function runExecutor(
     const both = `${creating}\0${hookState(state, "created")}`;
     libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(both));
 
-    expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "created");
+    let message = receive(mine, plan, SETUP_TIMEOUT_MS);
+    let ptyMaster: number | undefined;
+    if (message.type === MSG.CONSOLE) {
+      ptyMaster = takeConsole(message, options.consoleSocket);
+      message = receive(mine, plan, SETUP_TIMEOUT_MS);
+    }
+    try {
+      expectPhase(message, "created");
+    } catch (error) {
+      if (ptyMaster !== undefined) libcore.close(ptyMaster);
+      throw error;
+    }
+    return ptyMaster;
   } finally {
     libcore.close(mine);
   }
 }
 
+/**
+ * runc's rules: a terminal of a process tsrunc does not wait for must go to a ptyMaster
+ * socket, and a console socket needs a terminal.
+ */
+export function checkConsoleSocket(
+  terminal: boolean,
+  detached: boolean,
+  consoleSocket: string | undefined,
+): void {
+  if (terminal && detached && !consoleSocket) {
+    throw new TsruncError(
+      "cannot allocate tty if tsrunc will detach without setting console socket (--console-socket)",
+    );
+  }
+  if (consoleSocket && (!terminal || !detached)) {
+    throw new TsruncError("cannot use console socket if tsrunc will not detach or allocate tty");
+  }
+}
+
+/**
+ * The pty master the process sent: handed to the console socket (and closed here), or
+ * returned for tsrunc to proxy.
+ */
+export function takeConsole(
+  message: libcore.RawMessage,
+  consoleSocket: string | undefined,
+): number | undefined {
+  if (message.fd < 0) throw new TsruncError("the container process sent no pty");
+  if (!consoleSocket) return message.fd;
+  try {
+    libcore.sendFdTo(consoleSocket, message.fd, message.payload);
+  } finally {
+    libcore.close(message.fd);
+  }
+  return undefined;
+}
+
 /** One message from the executor; its errors become the error of create. */
-function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage {
+export function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage {
   let message: libcore.RawMessage;
   try {
     message = libcore.recv(fd, timeoutMs);
   } catch (error) {
     if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) {
-      throw new TsruncError("container process exited during setup");
+      throw new TsruncError("container process exited during setup", {
+        errno: libcore.ERRNO.EPIPE,
+      });
     }
     if (error instanceof TsruncError && error.errno === libcore.ERRNO.ETIMEDOUT) {
       throw new TsruncError(`container process did not answer within ${timeoutMs / 1000} s`);

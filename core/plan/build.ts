@@ -105,7 +105,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "openFifo", path: input.fifoPath });
   let cloneFlags = 0;
   for (const type of created) if (type !== "time") cloneFlags |= NAMESPACE_FLAGS[type];
-  plan.push({ op: "clone", flags: cloneFlags });
+  plan.push({ op: "clone", flags: cloneFlags, kind: "init" });
 
   // In the init: tsrunc writes the id maps (and, later, cgroups) while it waits here.
   plan.push({ op: "sync", phase: "ready", waitReply: true });
@@ -130,7 +130,41 @@ export function buildPlan(input: PlanInput): BuiltPlan {
 
   pushRootfs(plan, input, newUserNs, warnings);
 
-  // Process attributes that need root in the container, then the user switch.
+  if (process.terminal) plan.push(openPtyOp(process.consoleSize));
+  if (linux.personality) {
+    const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
+    if (domain === undefined) {
+      throw new TsruncError(
+        `config.json: linux.personality.domain: unknown domain "${linux.personality.domain}"`,
+      );
+    }
+    plan.push({ op: "personality", persona: domain });
+  }
+  const env = pushProcess(plan, process, input.host.home, "config.json: process", warnings);
+
+  plan.push({ op: "sync", phase: "created", waitReply: false });
+  plan.push({ op: "closeSync" });
+  plan.push({ op: "waitStart" });
+  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
+  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  plan.push({ op: "exec", args: process.args!, env });
+  return { plan, warnings };
+}
+
+export type OciProcess = NonNullable<OciSpec["process"]>;
+
+/**
+ * The process attributes, for the init and for `exec`: those that need root in the
+ * container, then cwd and the program's lookup, then the user switch with its
+ * capabilities. Returns the environment for `exec`. `where` names the process in errors.
+ */
+export function pushProcess(
+  plan: PlanOp[],
+  process: OciProcess,
+  home: string | undefined,
+  where: string,
+  warnings: string[],
+): string[] {
   if (process.oomScoreAdj !== undefined) {
     plan.push({
       op: "writeFile",
@@ -141,7 +175,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   for (const limit of process.rlimits ?? []) {
     const resource = RLIMITS[limit.type];
     if (resource === undefined) {
-      throw new TsruncError(`config.json: process.rlimits: unknown rlimit "${limit.type}"`);
+      throw new TsruncError(`${where}.rlimits: unknown rlimit "${limit.type}"`);
     }
     plan.push({
       op: "rlimit",
@@ -150,21 +184,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
       hard: rlimitValue(limit.hard),
     });
   }
-  if (linux.personality) {
-    const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
-    if (domain === undefined) {
-      throw new TsruncError(
-        `config.json: linux.personality.domain: unknown domain "${linux.personality.domain}"`,
-      );
-    }
-    plan.push({ op: "personality", persona: domain });
-  }
   if (process.scheduler) plan.push(schedulerOp(process.scheduler));
   if (process.ioPriority) {
     const cls = IOPRIO_CLASSES[process.ioPriority.class];
     if (cls === undefined) {
       throw new TsruncError(
-        `config.json: process.ioPriority.class: unknown class "${process.ioPriority.class}"`,
+        `${where}.ioPriority.class: unknown class "${process.ioPriority.class}"`,
       );
     }
     plan.push({ op: "ioPriority", value: (cls << 13) | (process.ioPriority.priority ?? 0) });
@@ -173,11 +198,11 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   if (finalCpus) {
     plan.push({
       op: "cpuAffinity",
-      cpus: parseCpuList(finalCpus, "process.execCPUAffinity.final"),
+      cpus: parseCpuList(finalCpus, `${where}.execCPUAffinity.final`),
     });
   }
 
-  const env = processEnv(process.env ?? [], input.host.home);
+  const env = processEnv(process.env ?? [], home);
   const cwd = process.cwd ?? "/";
   plan.push({ op: "chdir", path: cwd });
   plan.push({
@@ -189,7 +214,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
 
   const caps = process.capabilities ?? {};
   const mask = (set: string, names: readonly string[] | undefined) =>
-    capabilityMask(names ?? [], `process.capabilities.${set}`, warnings);
+    capabilityMask(names ?? [], `${where}.capabilities.${set}`, warnings);
   plan.push({ op: "capBounding", keep: mask("bounding", caps.bounding) });
   const user = process.user ?? { uid: 0, gid: 0 };
   plan.push({
@@ -209,13 +234,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   });
   if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
 
-  plan.push({ op: "sync", phase: "created", waitReply: false });
-  plan.push({ op: "closeSync" });
-  plan.push({ op: "waitStart" });
-  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
-  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
-  plan.push({ op: "exec", args: process.args!, env });
-  return { plan, warnings };
+  return env;
+}
+
+/** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */
+export function openPtyOp(size: OciProcess["consoleSize"]): PlanOp {
+  return { op: "openPty", rows: size?.height ?? 0, columns: size?.width ?? 0 };
 }
 
 /** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
@@ -511,10 +535,10 @@ export function parseCpuList(list: string, where: string): number[] {
   const cpus: number[] = [];
   for (const part of list.split(",").map((p) => p.trim()).filter(Boolean)) {
     const match = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!match) throw new TsruncError(`config.json: ${where}: invalid CPU list "${list}"`);
+    if (!match) throw new TsruncError(`${where}: invalid CPU list "${list}"`);
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
-    if (to < from) throw new TsruncError(`config.json: ${where}: invalid CPU list "${list}"`);
+    if (to < from) throw new TsruncError(`${where}: invalid CPU list "${list}"`);
     for (let cpu = from; cpu <= to; cpu++) cpus.push(cpu);
   }
   return cpus;

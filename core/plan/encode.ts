@@ -25,7 +25,11 @@ function fields(op: PlanOp): Fields {
     case "openFifo":
       return [[], [op.path]];
     case "clone":
-      return [[op.flags], []];
+      return [[op.flags, op.kind === "exec" ? 1 : 0], []];
+    case "enterContainer":
+      return [[op.pidfd, op.pid, op.flags], []];
+    case "openPty":
+      return [[op.rows, op.columns], []];
     case "sync":
       return [[PHASE_CODES[op.phase], op.waitReply ? 1 : 0], []];
     case "becomeRoot":
@@ -36,6 +40,7 @@ function fields(op: PlanOp): Fields {
     case "closeSync":
     case "waitStart":
     case "noNewPrivs":
+    case "keepAfterParent":
       return [[], []];
     case "hostname":
     case "domainname":

@@ -73,7 +73,7 @@ function exists(path: string): boolean {
  * HOME of uid in the rootfs' /etc/passwd, as runc sets it. The file is read only when it
  * really lies inside the rootfs (a symlink out of it is ignored).
  */
-function passwdHome(rootfs: string, uid: number): string | undefined {
+export function passwdHome(rootfs: string, uid: number): string | undefined {
   try {
     const real = Deno.realPathSync(`${rootfs}/etc/passwd`);
     const root = Deno.realPathSync(rootfs);

@@ -35,10 +35,40 @@ export interface OpenFifoOp {
   path: string;
 }
 
-/** Clone the container's init with these CLONE_NEW* flags; the executor then exits. */
+/**
+ * Clone the container's init (or, for `exec`, its new process) with these CLONE_NEW*
+ * flags; the executor reports the pid and exits.
+ */
 export interface CloneOp {
   op: "clone";
   flags: number;
+  kind: "init" | "exec";
+}
+
+/**
+ * `exec`: join the namespaces (CLONE_NEW* flags) of the container's init through its
+ * pidfd (an fd tsrunc passes the executor) and take the init's root as ours.
+ */
+export interface EnterContainerOp {
+  op: "enterContainer";
+  pidfd: number;
+  pid: number;
+  flags: number;
+}
+
+/**
+ * Open a pty in the container's /dev/ptmx, send its master to tsrunc, make its peer the
+ * controlling terminal and stdio; rows/columns 0 leave the size alone.
+ */
+export interface OpenPtyOp {
+  op: "openPty";
+  rows: number;
+  columns: number;
+}
+
+/** `exec`: the process outlives tsrunc from here on (clears the parent-death signal). */
+export interface KeepAfterParentOp {
+  op: "keepAfterParent";
 }
 
 /**
@@ -60,7 +90,7 @@ export interface BecomeRootOp {
   op: "becomeRoot";
 }
 
-/** setsid(2): the init leads its own session (terminal issue) . */
+/** setsid(2): the process leads its own session (a pty becomes its terminal). */
 export interface SetsidOp {
   op: "setsid";
 }
@@ -365,7 +395,10 @@ export type PlanOp =
   | CapSetOp
   | NoNewPrivsOp
   | CloseFdsOp
-  | ExecOp;
+  | ExecOp
+  | EnterContainerOp
+  | OpenPtyOp
+  | KeepAfterParentOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -414,6 +447,9 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   noNewPrivs: 40,
   closeFds: 41,
   exec: 42,
+  enterContainer: 43,
+  openPty: 44,
+  keepAfterParent: 45,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

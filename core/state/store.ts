@@ -4,6 +4,7 @@
  * that serialises commands on one container.
  */
 import { TsruncError } from "../errors.ts";
+import type { OciSpec } from "../spec/types.ts";
 
 /** What tsrunc keeps about a container (runtime-spec state plus its own fields). */
 export interface StoredState {
@@ -23,6 +24,10 @@ export interface StoredState {
   createdDone: boolean;
   /** Hooks `start` and `delete` run (poststart, poststop). */
   hooks?: { poststart?: HookSpec[]; poststop?: HookSpec[] };
+  /** The config's process: what `exec` starts from without --process. */
+  process?: OciSpec["process"];
+  /** create --no-new-keyring: `exec` then joins no session keyring either. */
+  noNewKeyring?: boolean;
 }
 
 /** A hook as the config gives it. */

@@ -130,6 +130,7 @@ Deno.test("buildPlan() clones with the CLONE_NEW* flags of the created namespace
     op: "clone",
     flags: CLONE.pid | CLONE.network | CLONE.ipc | CLONE.uts | CLONE.mount | CLONE.cgroup |
       CLONE.user,
+    kind: "init",
   }]);
 });
 
@@ -137,7 +138,7 @@ Deno.test("buildPlan() starts with the joins, openFifo and clone, then the ready
   const p = plan(baseSpec());
   assertEquals(p.slice(0, 3), [
     { op: "openFifo", path: "/run/tsrunc/c1/exec.fifo" },
-    { op: "clone", flags: CLONE.pid | CLONE.mount | CLONE.uts },
+    { op: "clone", flags: CLONE.pid | CLONE.mount | CLONE.uts, kind: "init" },
     { op: "sync", phase: "ready", waitReply: true },
   ]);
 });
@@ -395,7 +396,7 @@ Deno.test("buildPlan() joins the user namespace first and the mount namespace la
   ]);
   const p = plan(spec);
   assert(p.indexOf(p.find((op) => op.op === "clone")!) > p.lastIndexOf(joins[3] as PlanOp));
-  assertEquals(ofType(p, "clone"), [{ op: "clone", flags: CLONE.pid }]);
+  assertEquals(ofType(p, "clone"), [{ op: "clone", flags: CLONE.pid, kind: "init" }]);
 });
 
 Deno.test("buildPlan() sets timeOffsets before clone for a new time namespace", () => {

@@ -1,0 +1,70 @@
+/** tsrunc exec [options] <container-id> <command> [args...] | -p process.json <container-id> */
+import type { CommandContext } from "./commands.ts";
+import { TsruncError } from "../core/errors.ts";
+import { execProcess } from "../core/lifecycle/exec.ts";
+import { execProcessFromFlags } from "../core/spec/exec_process.ts";
+import type { Process } from "../core/spec/types.ts";
+import { parseProcess } from "../core/spec/validate.ts";
+import { openContainer } from "../core/lifecycle/open.ts";
+import { waitInForeground } from "./foreground.ts";
+
+/** Run the command; the exit status is the process's (128+N for signal N) or 0 with -d. */
+export async function run(ctx: CommandContext): Promise<number> {
+  const { flags } = ctx;
+  const [id, ...args] = ctx.args;
+  if ((flags.cgroup as string[]).length > 0) {
+    throw new TsruncError("--cgroup: cgroups are not managed yet (issue #5)");
+  }
+  const detach = flags.detach === true;
+  const { process, where } = processOf(ctx, id, args);
+  const started = execProcess({
+    root: ctx.globals.root,
+    id,
+    process,
+    where,
+    detach,
+    pidFile: flags["pid-file"] as string | undefined,
+    consoleSocket: flags["ptyMaster-socket"] as string | undefined,
+    preserveFds: Number(flags["preserve-fds"] ?? 0),
+    ignorePaused: flags["ignore-paused"] === true,
+  });
+  if (detach) return 0;
+  return await waitInForeground(started.pid, started.ptyMaster);
+}
+
+/** The process from --process, else the container's own with the flags applied. */
+function processOf(
+  ctx: CommandContext,
+  id: string,
+  args: string[],
+): { process: Process; where: string } {
+  const { flags } = ctx;
+  const path = flags.process as string | undefined;
+  if (path) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (error) {
+      const reason = error instanceof Deno.errors.NotFound
+        ? "no such file or directory"
+        : (error as Error).message;
+      throw new TsruncError(`process.json: cannot read ${path}: ${reason}`);
+    }
+    return { process: parseProcess(text, "process.json"), where: "process.json: process" };
+  }
+  const opened = openContainer(ctx.globals.root, id);
+  opened.unlock();
+  const process = execProcessFromFlags(opened.state.process, {
+    args,
+    cwd: flags.cwd as string | undefined,
+    env: flags.env as string[],
+    tty: flags.tty === true,
+    user: flags.user as string | undefined,
+    additionalGids: flags["additional-gids"] as string[],
+    caps: flags.cap as string[],
+    noNewPrivileges: flags["no-new-privs"] === true ? true : undefined,
+    apparmorProfile: flags.apparmor as string | undefined,
+    selinuxLabel: flags["process-label"] as string | undefined,
+  });
+  return { process, where: "config.json: process" };
+}

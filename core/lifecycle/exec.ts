@@ -1,0 +1,170 @@
+/**
+ * exec: start a new process in a created or running container. The executor joins the
+ * init's namespaces through a pidfd, clones the process (a child of tsrunc, in the
+ * container's pid namespace) and exits; the process sets itself up and execs. The sync
+ * socket's EOF (it is close-on-exec) tells tsrunc that the program runs.
+ */
+import { TsruncError } from "../errors.ts";
+import * as libcore from "../../ffi/libcore.ts";
+import { MSG } from "../../ffi/messages.ts";
+import { libDir } from "../../ffi/paths.ts";
+import { debug, warn } from "../log.ts";
+import type { OciProcess } from "../plan/build.ts";
+import { buildExecPlan } from "../plan/build_exec.ts";
+import { encodePlan } from "../plan/encode.ts";
+import type { Plan } from "../plan/ops.ts";
+import { passwdHome } from "../plan/host_facts.ts";
+import { NAMESPACE_FLAGS } from "../plan/tables.ts";
+import { initAlive } from "../state/status.ts";
+import { checkConsoleSocket, receive, takeConsole, writePidFile } from "./create.ts";
+import { openContainer } from "./open.ts";
+
+/** Options of exec. */
+export interface ExecOptions {
+  root: string;
+  id: string;
+  process: OciProcess;
+  /** Names the process in errors: "process.json" or "config.json: process". */
+  where: string;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+/** A started process. */
+export interface Execed {
+  pid: number;
+  /** The pty master, when the process has a terminal and no console socket took it. */
+  ptyMaster?: number;
+}
+
+const SETUP_TIMEOUT_MS = 60_000;
+
+/** The proc names of the namespaces in NAMESPACE_FLAGS. */
+const PROC_NS: Record<string, string> = {
+  user: "user",
+  mount: "mnt",
+  pid: "pid",
+  network: "net",
+  ipc: "ipc",
+  uts: "uts",
+  cgroup: "cgroup",
+  time: "time",
+};
+
+/** Start the process; on return it has exec'd its program (or exited). */
+export function execProcess(options: ExecOptions): Execed {
+  const terminal = options.process.terminal === true;
+  checkConsoleSocket(terminal, options.detach, options.consoleSocket);
+  const opened = openContainer(options.root, options.id);
+  const { state, status } = opened;
+  opened.unlock();
+  if (status === "stopped") throw new TsruncError("cannot exec in a stopped container");
+  if (status === "paused" && !options.ignorePaused) {
+    throw new TsruncError("cannot exec in a paused container (use --ignore-paused to override)");
+  }
+  if (status === "creating") throw new TsruncError("cannot exec in a container being created");
+
+  // The pidfd pins the init; checked against the stored start time, it is the init.
+  let pidfd: number;
+  try {
+    pidfd = libcore.pidfdOpen(state.pid);
+  } catch {
+    throw new TsruncError("cannot exec in a stopped container");
+  }
+  try {
+    if (!initAlive(state)) throw new TsruncError("cannot exec in a stopped container");
+    const built = buildExecPlan({
+      process: options.process,
+      where: options.where,
+      id: options.id,
+      initPid: state.pid,
+      initPidfd: 5 + options.preserveFds,
+      joinFlags: namespacesToJoin(state.pid),
+      noNewKeyring: state.noNewKeyring === true,
+      preserveFds: options.preserveFds,
+      home: options.process.env?.some((e) => e.startsWith("HOME="))
+        ? undefined
+        : passwdHome(state.rootfs, options.process.user?.uid ?? 0),
+    });
+    for (const warning of built.warnings) warn(warning);
+    return runExecExecutor(built.plan, pidfd, options);
+  } finally {
+    libcore.close(pidfd);
+  }
+}
+
+/** CLONE_NEW* flags of the init's namespaces that are not tsrunc's own. */
+function namespacesToJoin(pid: number): number {
+  let flags = 0;
+  for (const [type, name] of Object.entries(PROC_NS)) {
+    let theirs: string;
+    try {
+      theirs = Deno.readLinkSync(`/proc/${pid}/ns/${name}`);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound && name === "time") continue; // old kernel
+      throw new TsruncError("cannot exec in a stopped container");
+    }
+    if (theirs !== Deno.readLinkSync(`/proc/self/ns/${name}`)) flags |= NAMESPACE_FLAGS[type];
+  }
+  return flags;
+}
+
+function runExecExecutor(
+  plan: Plan,
+  pidfd: number,
+  options: ExecOptions,
+): Execed {
+  const [mine, theirs] = libcore.socketPair();
+  const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
+  const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
+  const first = 3 + options.preserveFds;
+  const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
+  for (let fd = 3; fd < first; fd++) fdMap.push([fd, fd]);
+  fdMap.push([first, theirs], [first + 1, planFd], [first + 2, pidfd]);
+  let executorPid: number;
+  try {
+    executorPid = libcore.spawn(exeFd, [String(first), String(first + 1)], fdMap);
+  } finally {
+    libcore.close(theirs);
+    libcore.close(planFd);
+    libcore.close(exeFd);
+  }
+  let pid = 0;
+  let ptyMaster: number | undefined;
+  try {
+    let message = receive(mine, plan, SETUP_TIMEOUT_MS);
+    libcore.waitChildSync(executorPid);
+    if (message.type !== MSG.PID) {
+      throw new TsruncError(`unexpected message ${message.type} from the executor`);
+    }
+    pid = message.a;
+    debug(`exec in ${options.id}: pid ${pid}`);
+    for (;;) {
+      try {
+        message = receive(mine, plan, SETUP_TIMEOUT_MS);
+      } catch (error) {
+        // EOF: the sync socket closed on execve (or the process died, which wait tells)
+        if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) break;
+        throw error;
+      }
+      if (message.type !== MSG.CONSOLE) {
+        throw new TsruncError(`unexpected message ${message.type} from the exec'd process`);
+      }
+      ptyMaster = takeConsole(message, options.consoleSocket);
+    }
+    if (options.pidFile) writePidFile(options.pidFile, pid);
+    return { pid, ptyMaster };
+  } catch (error) {
+    if (ptyMaster !== undefined) libcore.close(ptyMaster);
+    if (pid > 0) {
+      libcore.kill(pid, 9);
+      libcore.waitChildSync(pid);
+    }
+    throw error;
+  } finally {
+    libcore.close(mine);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * buildExecPlan(): the plan for `exec`, a new process in a running (or created)
+ * container. Pure, like buildPlan. The executor joins every namespace of the container's
+ * init at once through its pidfd and takes the init's root, clones the process (which
+ * lands in the pid and time namespaces and is tsrunc's child), and that process takes
+ * the same steps as the init's last ones: session, keyring, pty, attributes, user, exec.
+ * Nothing is mounted: the container's filesystem is already set up.
+ */
+import { type OciProcess, openPtyOp, pushProcess } from "./build.ts";
+import type { BuiltPlan } from "./build.ts";
+import type { PlanOp } from "./ops.ts";
+
+/** Everything that decides an exec plan. */
+export interface ExecPlanInput {
+  process: OciProcess;
+  /** Names the process in errors: "process.json" or "config.json: process". */
+  where: string;
+  id: string;
+  /** Host pid of the container's init, and the fd number its pidfd has in the executor. */
+  initPid: number;
+  initPidfd: number;
+  /** CLONE_NEW* flags of the init's namespaces that differ from tsrunc's own. */
+  joinFlags: number;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  /** HOME of the process user from the container's /etc/passwd, when env sets none. */
+  home?: string;
+}
+
+/** Build the plan for `exec`. */
+export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
+  const { process } = input;
+  const warnings: string[] = [];
+  const plan: PlanOp[] = [
+    { op: "enterContainer", pidfd: input.initPidfd, pid: input.initPid, flags: input.joinFlags },
+    { op: "clone", flags: 0, kind: "exec" },
+    { op: "setsid" },
+  ];
+  // runc's exec joins the container's session keyring by its name.
+  if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
+  if (process.terminal) plan.push(openPtyOp(process.consoleSize));
+  const env = pushProcess(plan, process, input.home, input.where, warnings);
+  // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
+  // program runs, and a failure before that still reaches tsrunc as an error.
+  plan.push({ op: "keepAfterParent" });
+  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  plan.push({ op: "exec", args: process.args!, env });
+  return { plan, warnings };
+}
