@@ -15,5 +15,13 @@ export function createOptions(ctx: CommandContext, detached: boolean): CreateOpt
     preserveFds: Number(flags["preserve-fds"] ?? 0),
     detached,
     consoleSocket: flags["console-socket"] as string | undefined,
+    listenFds: listenFds(),
   };
+}
+
+/** LISTEN_FDS when systemd's socket activation addressed it to this process (as runc). */
+function listenFds(): number {
+  const count = Number(Deno.env.get("LISTEN_FDS"));
+  if (!Number.isInteger(count) || count <= 0) return 0;
+  return Deno.env.get("LISTEN_PID") === String(Deno.pid) ? count : 0;
 }

@@ -16,6 +16,7 @@ import type { OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
 import { hookState } from "../state/oci_state.ts";
+import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
 import { procStat } from "../state/status.ts";
 import { ContainerDir, type StoredState } from "../state/store.ts";
 
@@ -32,6 +33,8 @@ export interface CreateOptions {
   detached: boolean;
   /** Unix socket that receives the pty master (process.terminal). */
   consoleSocket?: string;
+  /** Socket-activation fds (LISTEN_FDS) passed as fds 3.., before the preserved ones. */
+  listenFds?: number;
 }
 
 /** A created container. */
@@ -75,6 +78,16 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   }
   checkConsoleSocket(spec.process?.terminal === true, options.detached, options.consoleSocket);
   const dir = new ContainerDir(options.root, options.id);
+  // exec starts from the config's process, without what tsrunc adds below.
+  const configProcess = spec.process && { ...spec.process, env: spec.process.env };
+  const notify = hostNotifySocket() !== undefined;
+  if (notify) addNotifyMount(spec, dir);
+  const listenFds = options.listenFds ?? 0;
+  if (listenFds > 0 && spec.process) {
+    // systemd socket activation (as runc): the sockets are fds 3.., before --preserve-fds.
+    spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"];
+  }
+  const preserveFds = listenFds + options.preserveFds;
   const built = buildPlan({
     spec,
     id: options.id,
@@ -83,7 +96,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     fifoPath: dir.fifoPath,
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
-    preserveFds: options.preserveFds,
+    preserveFds,
     host: gatherHostFacts(spec, bundle, rootfs),
   });
   for (const warning of built.warnings) warn(warning);
@@ -102,14 +115,15 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     annotations: spec.annotations,
     createdDone: false,
     hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
-    process: spec.process,
+    process: configProcess,
     noNewKeyring: options.noNewKeyring,
   };
   let ptyMaster: number | undefined;
   try {
     makeExecFifo(dir.fifoPath, spec);
+    if (notify) makeNotifyDir(dir);
     dir.write(state);
-    ptyMaster = await runExecutor(built.plan, spec, dir, state, options);
+    ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
     state.createdDone = true;
     dir.write(state);
     if (options.pidFile) writePidFile(options.pidFile, state.pid);

@@ -8,8 +8,8 @@ import { openContainer } from "./open.ts";
 
 const START_TIMEOUT_MS = 10_000;
 
-/** Start a created container. */
-export async function startContainer(root: string, id: string): Promise<void> {
+/** Start a created container; returns its init's pid. */
+export async function startContainer(root: string, id: string): Promise<number> {
   const opened = openContainer(root, id);
   try {
     switch (opened.status) {
@@ -37,6 +37,7 @@ export async function startContainer(root: string, id: string): Promise<void> {
         warn((e as Error).message)
       );
     }
+    return opened.state.pid;
   } finally {
     opened.unlock();
   }
