@@ -1,0 +1,90 @@
+/**
+ * buildExecPlan() is pure: the plan of `exec` enters the init's namespaces, clones a
+ * child, and then takes the init's last steps (session, keyring, pty, attributes, exec).
+ */
+import { assert, assertEquals, assertThrows } from "../../_assert.ts";
+import { buildExecPlan, type ExecPlanInput } from "../../../../core/plan/build_exec.ts";
+import type { PlanOp } from "../../../../core/plan/ops.ts";
+
+function input(overrides: Partial<ExecPlanInput> = {}): ExecPlanInput {
+  return {
+    process: { args: ["sh", "-c", "true"], env: ["PATH=/bin"], cwd: "/", user: { uid: 0, gid: 0 } },
+    where: "config.json: process",
+    id: "c1",
+    initPid: 4242,
+    initPidfd: 5,
+    joinFlags: 0x20000000 | 0x00020000,
+    noNewKeyring: false,
+    preserveFds: 0,
+    ...overrides,
+  };
+}
+
+const ops = (plan: PlanOp[]) => plan.map((op) => op.op);
+
+Deno.test("buildExecPlan() enters the init's namespaces, clones, then sets up and execs", () => {
+  const { plan } = buildExecPlan(input());
+  assertEquals(plan.slice(0, 4), [
+    { op: "enterContainer", pidfd: 5, pid: 4242, flags: 0x20000000 | 0x00020000 },
+    { op: "clone", flags: 0, kind: "exec" },
+    { op: "setsid" },
+    { op: "keyring", name: "_ses.c1", permAdd: 0 },
+  ]);
+  assertEquals(ops(plan).slice(-3), ["keepAfterParent", "closeFds", "exec"]);
+  assertEquals(plan.at(-1), {
+    op: "exec",
+    args: ["sh", "-c", "true"],
+    env: ["PATH=/bin", "HOME=/"],
+  });
+  assert(!ops(plan).includes("mount"), "exec mounts nothing");
+  assert(!ops(plan).includes("sync"), "exec waits for nobody: EOF of the sync socket says it runs");
+});
+
+Deno.test("buildExecPlan() opens a pty with the console size only with a terminal", () => {
+  assert(!ops(buildExecPlan(input()).plan).includes("openPty"));
+  const process = { ...input().process, terminal: true, consoleSize: { height: 30, width: 90 } };
+  const { plan } = buildExecPlan(input({ process }));
+  const pty = plan.findIndex((op) => op.op === "openPty");
+  assertEquals(plan[pty], { op: "openPty", rows: 30, columns: 90 });
+  // after setsid (the pty becomes the controlling terminal), before the user switch
+  assert(pty > plan.findIndex((op) => op.op === "setsid"));
+  assert(pty < plan.findIndex((op) => op.op === "setUser"));
+});
+
+Deno.test("buildExecPlan() leaves preserved fds open and skips the keyring when asked", () => {
+  const { plan } = buildExecPlan(input({ preserveFds: 2, noNewKeyring: true }));
+  assertEquals(plan.find((op) => op.op === "closeFds"), { op: "closeFds", firstToClose: 5 });
+  assert(!ops(plan).includes("keyring"));
+});
+
+Deno.test("buildExecPlan() applies the process' user, caps and no_new_privs", () => {
+  const process = {
+    ...input().process,
+    user: { uid: 1000, gid: 100, additionalGids: [5] },
+    capabilities: { bounding: ["CAP_KILL"], effective: ["CAP_KILL"], permitted: ["CAP_KILL"] },
+    noNewPrivileges: true,
+  };
+  const { plan } = buildExecPlan(input({ process, home: "/home/u" }));
+  assertEquals(plan.find((op) => op.op === "setUser"), {
+    op: "setUser",
+    uid: 1000,
+    gid: 100,
+    groups: [5],
+    setGroups: true,
+  });
+  assertEquals(plan.find((op) => op.op === "capBounding"), { op: "capBounding", keep: 1n << 5n });
+  assert(ops(plan).includes("noNewPrivs"));
+  assertEquals(plan.at(-1), {
+    op: "exec",
+    args: ["sh", "-c", "true"],
+    env: ["PATH=/bin", "HOME=/home/u"],
+  });
+});
+
+Deno.test("buildExecPlan() names the process.json in errors", () => {
+  const process = { ...input().process, rlimits: [{ type: "RLIMIT_NOPE", soft: 1, hard: 1 }] };
+  assertThrows(
+    () => buildExecPlan(input({ process, where: "process.json: process" })),
+    /process\.json: process\.rlimits: unknown rlimit "RLIMIT_NOPE"/,
+  );
+});
