@@ -34,7 +34,7 @@ Deno.test("buildExecPlan() enters the init's namespaces, clones, then sets up an
   assertEquals(plan.at(-1), {
     op: "exec",
     args: ["sh", "-c", "true"],
-    env: ["PATH=/bin", "HOME=/"],
+    env: ["PATH=/bin"],
   });
   assert(!ops(plan).includes("mount"), "exec mounts nothing");
   assert(!ops(plan).includes("sync"), "exec waits for nobody: EOF of the sync socket says it runs");
