@@ -10,6 +10,7 @@ import { configureLog, logError } from "./core/log.ts";
 
 /** Run tsrunc with argv; returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  let failureStatus = 1;
   try {
     // Global flags stop at the command name.
     const global = parseFlags(argv, GLOBAL_FLAGS, true, "tsrunc");
@@ -49,11 +50,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const parsed = parseFlags(rest, command.flags, command.stopAtArg === true, where);
+    // Flag errors above exit 1; exec's own failures exit 255, as runc's.
+    failureStatus = command.failureStatus ?? 1;
     checkArgCount(where, command.args, parsed.args.length);
     const module = await command.load();
     return await module.run({ globals, flags: parsed.flags, args: parsed.args });
   } catch (error) {
-    return report(error);
+    report(error);
+    return failureStatus;
   }
 }
 
@@ -68,8 +72,8 @@ function checkArgCount(where: string, expected: number | [number, number], got: 
   throw new TsruncError(`${where}: requires ${wanted} argument(s), got ${got}`);
 }
 
-/** Print the error once, on stderr (and in the --log file), and give exit status 1. */
-function report(error: unknown): number {
+/** Print the error once, on stderr (and in the --log file). */
+function report(error: unknown): void {
   const message = error instanceof TsruncError
     ? error.message
     : error instanceof Error
@@ -78,7 +82,6 @@ function report(error: unknown): number {
   logError(message);
   console.error(`tsrunc: ${message}`);
   if (!(error instanceof TsruncError) && Deno.env.get("TSRUNC_TRACE")) console.error(error);
-  return 1;
 }
 
 async function write(text: string): Promise<void> {

@@ -36,6 +36,8 @@ export interface CommandSpec {
   args: number | [number, number];
   /** exec: flags end at the first argument. */
   stopAtArg?: boolean;
+  /** Exit status when the command fails (default 1; exec: 255, as runc). */
+  failureStatus?: number;
   load(): Promise<CommandModule>;
 }
 
@@ -221,6 +223,7 @@ following will output a list of processes running in the container:
     flags: EXEC_FLAGS,
     args: [1, Infinity],
     stopAtArg: true,
+    failureStatus: 255,
     load: () => import("./exec.ts"),
   },
   {

@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     where,
     detach,
     pidFile: flags["pid-file"] as string | undefined,
-    consoleSocket: flags["ptyMaster-socket"] as string | undefined,
+    consoleSocket: flags["console-socket"] as string | undefined,
     preserveFds: Number(flags["preserve-fds"] ?? 0),
     ignorePaused: flags["ignore-paused"] === true,
   });

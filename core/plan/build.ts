@@ -202,7 +202,7 @@ export function pushProcess(
     });
   }
 
-  const env = processEnv(process.env ?? [], home);
+  const env = processEnv(process.env ?? [], home, where);
   const cwd = process.cwd ?? "/";
   plan.push({ op: "chdir", path: cwd });
   plan.push({
@@ -549,9 +549,26 @@ function rlimitValue(value: number): number {
   return value >= 2 ** 63 ? -1 : value;
 }
 
-function processEnv(env: readonly string[], home: string | undefined): string[] {
-  const out = [...env];
-  if (home !== undefined && envValue(out, "HOME") === undefined) out.push(`HOME=${home}`);
+/**
+ * The environment as runc's init makes it: every entry must be NAME=value; a name given
+ * twice keeps its first place and its last value; HOME is added when missing.
+ */
+function processEnv(env: readonly string[], home: string | undefined, where: string): string[] {
+  const out: string[] = [];
+  const index = new Map<string, number>();
+  for (const entry of env) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new TsruncError(`${where}.env: invalid environment variable "${entry}"`);
+    const name = entry.slice(0, eq);
+    const at = index.get(name);
+    if (at === undefined) {
+      index.set(name, out.length);
+      out.push(entry);
+    } else {
+      out[at] = entry;
+    }
+  }
+  if (home !== undefined && !index.has("HOME")) out.push(`HOME=${home}`);
   return out;
 }
 

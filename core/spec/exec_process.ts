@@ -31,6 +31,11 @@ export function execProcessFromFlags(base: Process | undefined, flags: ExecOverr
   process.terminal = flags.tty;
   delete process.consoleSize;
   if (flags.cwd) process.cwd = flags.cwd;
+  for (const entry of flags.env) {
+    if (entry.indexOf("=") <= 0) {
+      throw new TsruncError(`--env: invalid environment variable "${entry}" (want NAME=value)`);
+    }
+  }
   process.env = [...(process.env ?? []), ...flags.env];
   if (flags.apparmorProfile) process.apparmorProfile = flags.apparmorProfile;
   if (flags.selinuxLabel) process.selinuxLabel = flags.selinuxLabel;

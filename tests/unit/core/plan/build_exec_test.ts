@@ -81,6 +81,12 @@ Deno.test("buildExecPlan() applies the process' user, caps and no_new_privs", ()
   });
 });
 
+Deno.test("buildExecPlan() keeps a variable's first place and last value", () => {
+  const process = { ...input().process, env: ["A=1", "PATH=/bin", "A=2"] };
+  const { plan } = buildExecPlan(input({ process }));
+  assertEquals(plan.at(-1), { op: "exec", args: ["sh", "-c", "true"], env: ["A=2", "PATH=/bin"] });
+});
+
 Deno.test("buildExecPlan() names the process.json in errors", () => {
   const process = { ...input().process, rlimits: [{ type: "RLIMIT_NOPE", soft: 1, hard: 1 }] };
   assertThrows(

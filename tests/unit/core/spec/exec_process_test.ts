@@ -59,6 +59,10 @@ Deno.test("execProcessFromFlags() --user without a gid keeps the container's gid
 Deno.test("execProcessFromFlags() rejects an empty command and ids that are not numbers", () => {
   assertThrows(() => execProcessFromFlags(base, flags({ args: [] })), /a command is required/);
   assertThrows(
+    () => execProcessFromFlags(base, flags({ env: ["TERM"] })),
+    /--env: invalid environment variable "TERM"/,
+  );
+  assertThrows(
     () => execProcessFromFlags(base, flags({ user: "root" })),
     /--user: invalid id "root"/,
   );
