@@ -6,6 +6,7 @@ import { execProcessFromFlags } from "../core/spec/exec_process.ts";
 import type { Process } from "../core/spec/types.ts";
 import { parseProcess } from "../core/spec/validate.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
+import { checkPassedFds } from "./create_options.ts";
 import { waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the process's (128+N for signal N) or 0 with -d. */
@@ -16,6 +17,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new TsruncError("--cgroup: cgroups are not managed yet (issue #5)");
   }
   const detach = flags.detach === true;
+  checkPassedFds(Number(flags["preserve-fds"] ?? 0));
   const { process, where } = processOf(ctx, id, args);
   const started = execProcess({
     root: ctx.globals.root,

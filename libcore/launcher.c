@@ -1,5 +1,6 @@
 /* /usr/local/sbin/tsrunc: starts Deno on the installed bundle with fixed flags. A C
  * launcher costs well under a millisecond, a shell wrapper several. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,13 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < nfixed; i++) args[i] = (char *)FIXED[i];
   for (int i = 1; i < argc; i++) args[nfixed + (size_t)i - 1] = argv[i];
   setenv("DENO_NO_UPDATE_CHECK", "1", 1);
+  /* How many descriptors from 3 up the caller really passed (for --preserve-fds and
+   * LISTEN_FDS): beyond them Deno opens its own, which must not reach a container. */
+  int passed = 0;
+  while (passed < 4096 && fcntl(3 + passed, F_GETFD) >= 0) passed++;
+  char count[16];
+  snprintf(count, sizeof count, "%d", passed);
+  setenv("TSRUNC_PASSED_FDS", count, 1);
   setenv("TSRUNC_LIBDIR", LIBDIR, 0);
   execv(args[0], args);
   fprintf(stderr, "tsrunc: cannot start %s: ", args[0]);
