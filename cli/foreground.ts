@@ -64,6 +64,18 @@ export async function waitInForeground(pid: number, ptyMaster?: number): Promise
   }
 }
 
+/**
+ * The size of tsrunc's terminal (the first of stderr, stdout, stdin that is one): a
+ * foreground pty starts with it, whatever process.consoleSize says (as runc).
+ */
+export function outerTerminalSize(): { height: number; width: number } | undefined {
+  for (const fd of [2, 1, 0]) {
+    const size = libcore.getWinsize(fd);
+    if (size) return { height: size.rows, width: size.columns };
+  }
+  return undefined;
+}
+
 /** Give the pty the window size of whichever of stderr, stdout, stdin is a terminal. */
 function resize(ptyMaster: number): void {
   for (const fd of [2, 1, 0]) if (libcore.copyWinsize(fd, ptyMaster) === 0) return;

@@ -63,7 +63,11 @@ int tsr_term_raw(int fd, uint8_t *saved, int32_t cap) {
   if ((size_t)cap < sizeof t) return -EINVAL;
   if (tcgetattr(fd, &t) < 0) return -errno;
   memcpy(saved, &t, sizeof t);
+  /* Output processing stays on (as runc's console.SetRaw): the container's pty does no
+   * NL→CRNL, this terminal does. */
+  tcflag_t oflag = t.c_oflag;
   cfmakeraw(&t);
+  t.c_oflag = oflag;
   return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
 }
 
@@ -71,6 +75,15 @@ int tsr_term_restore(int fd, const uint8_t *saved) {
   struct termios t;
   memcpy(&t, saved, sizeof t);
   return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+/* The window size of the terminal on fd: rows, columns. */
+int tsr_get_winsize(int fd, int32_t *out) {
+  struct winsize ws;
+  if (ioctl(fd, TIOCGWINSZ, &ws) < 0) return -errno;
+  out[0] = ws.ws_row;
+  out[1] = ws.ws_col;
+  return 0;
 }
 
 /* Gives the terminal on `to` the window size of the terminal on `from`. */
