@@ -97,7 +97,7 @@ demo-run:
 	p = sys.argv[1]; c = json.load(open(p)); \
 	c["process"]["terminal"] = False; \
 	c["process"]["args"] = ["sh", "-c", os.environ["DEMO_SH"]]; \
-	c["hostname"] = "tsrunc-demo"; \
+	c["hostname"] = "tsrunc-demo"; c["linux"]["cgroupsPath"] = "/tsrunc-demo"; \
 	json.dump(c, open(p, "w"), indent="\t")' $(BUILD)/demo/config.json
 	@id=demo-$$$$; echo "== $(TSRUNC) run --bundle $(BUILD)/demo $$id"; \
 	rc=0; $(TSRUNC) run --bundle $(BUILD)/demo $$id || rc=$$?; \

@@ -156,6 +156,121 @@ const EXEC_FLAGS: FlagSpec[] = [
   { name: "ignore-paused", kind: "bool", usage: "allow exec in a paused container" },
 ];
 
+/** update's flags that carry a resource value (names as runc's). */
+export const UPDATE_VALUE_FLAGS = [
+  "blkio-weight",
+  "cpu-period",
+  "cpu-quota",
+  "cpu-burst",
+  "cpu-share",
+  "cpu-rt-period",
+  "cpu-rt-runtime",
+  "cpuset-cpus",
+  "cpuset-mems",
+  "kernel-memory",
+  "kernel-memory-tcp",
+  "memory",
+  "memory-reservation",
+  "memory-swap",
+  "pids-limit",
+  "l3-cache-schema",
+  "mem-bw-schema",
+] as const;
+
+const UPDATE_FLAGS: FlagSpec[] = [
+  {
+    name: "resources",
+    short: "r",
+    kind: "string",
+    placeholder: "value",
+    usage:
+      "path to the file containing the resources to update or '-' to read from the standard input",
+  },
+  {
+    name: "blkio-weight",
+    kind: "string",
+    placeholder: "value",
+    usage: "Specifies per cgroup weight, range is from 10 to 1000",
+  },
+  {
+    name: "cpu-period",
+    kind: "string",
+    placeholder: "value",
+    usage: "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default",
+  },
+  {
+    name: "cpu-quota",
+    kind: "string",
+    placeholder: "value",
+    usage: "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period",
+  },
+  {
+    name: "cpu-burst",
+    kind: "string",
+    placeholder: "value",
+    usage:
+      "CPU CFS hardcap burst limit (in usecs). Allowed accumulated cpu time additionally for burst a given period",
+  },
+  {
+    name: "cpu-share",
+    kind: "string",
+    placeholder: "value",
+    usage: "CPU shares (relative weight vs. other containers)",
+  },
+  {
+    name: "cpu-rt-period",
+    kind: "string",
+    placeholder: "value",
+    usage: "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default",
+  },
+  {
+    name: "cpu-rt-runtime",
+    kind: "string",
+    placeholder: "value",
+    usage: "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period",
+  },
+  { name: "cpuset-cpus", kind: "string", placeholder: "value", usage: "CPU(s) to use" },
+  { name: "cpuset-mems", kind: "string", placeholder: "value", usage: "Memory node(s) to use" },
+  { name: "kernel-memory", kind: "string", placeholder: "value", usage: "(obsoleted; do not use)" },
+  {
+    name: "kernel-memory-tcp",
+    kind: "string",
+    placeholder: "value",
+    usage: "(obsoleted; do not use)",
+  },
+  { name: "memory", kind: "string", placeholder: "value", usage: "Memory limit (in bytes)" },
+  {
+    name: "memory-reservation",
+    kind: "string",
+    placeholder: "value",
+    usage: "Memory reservation or soft_limit (in bytes)",
+  },
+  {
+    name: "memory-swap",
+    kind: "string",
+    placeholder: "value",
+    usage: "Total memory usage (memory + swap); set '-1' to enable unlimited swap",
+  },
+  {
+    name: "pids-limit",
+    kind: "string",
+    placeholder: "value",
+    usage: "Maximum number of pids allowed in the container",
+  },
+  {
+    name: "l3-cache-schema",
+    kind: "string",
+    placeholder: "value",
+    usage: "The string of Intel RDT/CAT L3 cache schema",
+  },
+  {
+    name: "mem-bw-schema",
+    kind: "string",
+    placeholder: "value",
+    usage: "The string of Intel RDT/MBA memory bandwidth schema",
+  },
+];
+
 const notYet = (name: string, issue: number) => () =>
   import("./not_yet.ts").then((m) => m.notYet(name, issue));
 
@@ -203,9 +318,18 @@ command(s) that get executed on start, edit the args parameter of the spec. See
     summary:
       "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
     argsUsage: "<container-id>",
-    flags: [],
+    flags: [
+      {
+        name: "interval",
+        kind: "string",
+        placeholder: "value",
+        default: "5s",
+        usage: "set the stats collection interval",
+      },
+      { name: "stats", kind: "bool", usage: "display the container's stats then exit" },
+    ],
     args: 1,
-    load: notYet("events", 5),
+    load: () => import("./events.ts"),
   },
   {
     name: "exec",
@@ -263,7 +387,7 @@ following will output a list of processes running in the container:
     argsUsage: "<container-id>",
     flags: [],
     args: 1,
-    load: notYet("pause", 5),
+    load: () => import("./pause.ts"),
   },
   {
     name: "ps",
@@ -295,7 +419,7 @@ following will output a list of processes running in the container:
     argsUsage: "<container-id>",
     flags: [],
     args: 1,
-    load: notYet("resume", 5),
+    load: () => import("./resume.ts"),
   },
   {
     name: "run",
@@ -349,9 +473,9 @@ the bundle.`,
     name: "update",
     summary: "update container resource constraints",
     argsUsage: "<container-id>",
-    flags: [],
+    flags: UPDATE_FLAGS,
     args: 1,
-    load: notYet("update", 5),
+    load: () => import("./update.ts"),
   },
   {
     name: "features",

@@ -2,6 +2,7 @@
 import { TsruncError } from "../core/errors.ts";
 import type { CreateOptions } from "../core/lifecycle/create.ts";
 import type { CommandContext } from "./commands.ts";
+import { outerTerminalSize } from "./foreground.ts";
 
 /** CreateOptions from create/run flags. */
 export function createOptions(ctx: CommandContext, detached: boolean): CreateOptions {
@@ -20,6 +21,8 @@ export function createOptions(ctx: CommandContext, detached: boolean): CreateOpt
     detached,
     consoleSocket: flags["console-socket"] as string | undefined,
     listenFds: listen,
+    systemdCgroup: ctx.globals.systemdCgroup,
+    terminalSize: detached ? undefined : outerTerminalSize(),
   };
 }
 

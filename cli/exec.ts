@@ -7,18 +7,16 @@ import type { Process } from "../core/spec/types.ts";
 import { parseProcess } from "../core/spec/validate.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
 import { checkPassedFds } from "./create_options.ts";
-import { waitInForeground } from "./foreground.ts";
+import { outerTerminalSize, waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the process's (128+N for signal N) or 0 with -d. */
 export async function run(ctx: CommandContext): Promise<number> {
   const { flags } = ctx;
   const [id, ...args] = ctx.args;
-  if ((flags.cgroup as string[]).length > 0) {
-    throw new TsruncError("--cgroup: cgroups are not managed yet (issue #5)");
-  }
   const detach = flags.detach === true;
   checkPassedFds(Number(flags["preserve-fds"] ?? 0));
   const { process, where } = processOf(ctx, id, args);
+  if (process.terminal && !detach) process.consoleSize = outerTerminalSize() ?? process.consoleSize;
   const started = execProcess({
     root: ctx.globals.root,
     id,
@@ -29,6 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     consoleSocket: flags["console-socket"] as string | undefined,
     preserveFds: Number(flags["preserve-fds"] ?? 0),
     ignorePaused: flags["ignore-paused"] === true,
+    cgroups: flags.cgroup as string[],
   });
   if (detach) return 0;
   return await waitInForeground(started.pid, started.ptyMaster);

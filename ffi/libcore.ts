@@ -43,6 +43,9 @@ const FN = {
   DGRAM_BIND: 21,
   DGRAM_RECV: 22,
   DGRAM_SEND: 23,
+  BPF_DEVICES: 24,
+  OPEN_DIR: 25,
+  GET_WINSIZE: 26,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -259,6 +262,13 @@ export function termRestore(fd: number, saved: TermSettings): void {
   check(call(FN.TERM_RESTORE, ints(fd), saved), "restore the terminal");
 }
 
+/** The window size of the terminal on fd, or undefined when fd is no terminal. */
+export function getWinsize(fd: number): { rows: number; columns: number } | undefined {
+  const out = ints(fd);
+  if (call(FN.GET_WINSIZE, out) < 0) return undefined;
+  return { rows: Number(out[0]), columns: Number(out[1]) };
+}
+
 /** Give the terminal on `to` the window size of the terminal on `from`; -errno if not. */
 export function copyWinsize(from: number, to: number): number {
   return call(FN.COPY_WINSIZE, ints(from, to));
@@ -311,4 +321,65 @@ export async function dgramRecv(fd: number, timeoutMs: number): Promise<Uint8Arr
 /** Send one datagram to the unix socket at path. */
 export function dgramSend(path: string, bytes: Uint8Array<ArrayBuffer>): void {
   check(call(FN.DGRAM_SEND, ints(bytes.length), cstr(path), bytes), `send to ${path}`);
+}
+
+/** An O_RDONLY | O_DIRECTORY | O_CLOEXEC descriptor of the directory at path. */
+export function openDir(path: string): number {
+  return check(call(FN.OPEN_DIR, ints(), cstr(path)), `open ${path}`);
+}
+
+/** One device cgroup rule, as in linux.resources.devices of config.json. */
+export interface DeviceRule {
+  /** "a" (all: resets every earlier rule), "b" (block) or "c" (char) */
+  type: "a" | "b" | "c";
+  /** -1 for any (*) */
+  major: number;
+  /** -1 for any (*) */
+  minor: number;
+  /** a subset of "rwm" */
+  access: string;
+  allow: boolean;
+}
+
+/** tsr_bpf_devices' errno for a rule that would punch a hole in a wildcard rule. */
+const EOPNOTSUPP = 95;
+
+/** BPF_DEVCG_ACC_* of each access letter. */
+const DEVICE_ACCESS: Record<string, number> = { m: 1, r: 2, w: 4 };
+
+/** rules as libcore's struct tsr_dev_rule[]: type, major, minor, access bits, allow. */
+export function packDeviceRules(rules: DeviceRule[]): Int32Array<ArrayBuffer> {
+  const packed = new Int32Array(rules.length * 5);
+  rules.forEach((rule, i) => {
+    let access = 0;
+    for (const letter of rule.access) {
+      const bit = DEVICE_ACCESS[letter];
+      if (bit === undefined) {
+        throw new TsruncError(`device rule ${i}: unknown access ${JSON.stringify(letter)}`);
+      }
+      access |= bit;
+    }
+    packed.set(
+      [rule.type.charCodeAt(0), rule.major, rule.minor, access, rule.allow ? 1 : 0],
+      i * 5,
+    );
+  });
+  return packed;
+}
+
+/**
+ * Replace the device filter (a BPF_CGROUP_DEVICE program) of the cgroup v2 directory open
+ * as cgroupDirFd with one built from rules, which mean what they mean to runc: see
+ * libcore/bpf_devices.c.
+ */
+export function bpfDevices(cgroupDirFd: number, rules: DeviceRule[]): void {
+  const packed = packDeviceRules(rules);
+  const r = call(FN.BPF_DEVICES, ints(cgroupDirFd, rules.length), new Uint8Array(packed.buffer));
+  if (r === -EOPNOTSUPP) {
+    // runc: "not supported by devices cgroupv1 (cannot punch hole in existing wildcard rule)"
+    throw new TsruncError("device rules: cannot punch hole in existing wildcard rule", {
+      errno: EOPNOTSUPP,
+    });
+  }
+  check(r, "load the device cgroup filter");
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -151,6 +152,8 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_EXEC: return op_exec(c, op);
   case OP_ENTER_CONTAINER: return op_enter_container(c, op);
   case OP_OPEN_PTY: return op_open_pty(c, op);
+  case OP_UNSHARE:
+    return unshare((int)op->ints[0]) < 0 ? fail(c, -errno, "unshare namespaces 0x%x", (int)op->ints[0]) : 0;
   case OP_KEEP_AFTER_PARENT:
     /* An `exec -d` process outlives the tsrunc that started it. */
     return prctl(PR_SET_PDEATHSIG, 0) < 0 ? fail(c, -errno, "clear the parent-death signal") : 0;

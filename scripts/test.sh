@@ -93,12 +93,20 @@ if [ "$run_integration" = 1 ]; then
       export TSRUNC=$PREFIX/sbin/tsrunc
     fi
     export TSRUNC_TEST_BUNDLE=${TSRUNC_TEST_BUNDLE:-$REPO/build/bundle}
+    # Containers with no or a relative cgroupsPath go below this cgroup, not below the
+    # test runner's own (which may belong to the machine's services).
+    export TSRUNC_CGROUP_PARENT=${TSRUNC_CGROUP_PARENT:-/tsrunc-test}
     if ! scripts/rootfs.sh "$TSRUNC_TEST_BUNDLE"; then
       echo "== integration: could not build the test rootfs: counted as 1 failure"
       total_failed=$((total_failed + 1))
     else
       DENO_JOBS=${DENO_JOBS:-2} suite integration tests/integration --parallel
     fi
+    # The parent cgroups tsrunc made for the tests (empty once every container is gone).
+    for dir in /sys/fs/cgroup/*"$TSRUNC_CGROUP_PARENT" /sys/fs/cgroup/*/*"$TSRUNC_CGROUP_PARENT"; do
+      [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    true
   fi
 fi
 

@@ -15,6 +15,13 @@ import { PHASE_CODES, type Plan } from "../plan/ops.ts";
 import type { OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
+import {
+  addProcess,
+  createCgroups,
+  placeCgroups,
+  removeCgroups,
+  v1MountSources,
+} from "../cgroups/manager.ts";
 import { hookState } from "../state/oci_state.ts";
 import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
 import { procStat } from "../state/status.ts";
@@ -35,6 +42,10 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** Socket-activation fds (LISTEN_FDS) passed as fds 3.., before the preserved ones. */
   listenFds?: number;
+  /** --systemd-cgroup: cgroupsPath is slice:prefix:name, for the systemd driver. */
+  systemdCgroup?: boolean;
+  /** A foreground run's terminal size: the pty starts with it (over process.consoleSize). */
+  terminalSize?: { height: number; width: number };
 }
 
 /** A created container. */
@@ -80,6 +91,9 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   const dir = new ContainerDir(options.root, options.id);
   // exec starts from the config's process, without what tsrunc adds below.
   const configProcess = spec.process && { ...spec.process, env: spec.process.env };
+  if (spec.process?.terminal && options.terminalSize) {
+    spec.process.consoleSize = options.terminalSize;
+  }
   const notify = hostNotifySocket() !== undefined;
   if (notify) addNotifyMount(spec, dir);
   const listenFds = options.listenFds ?? 0;
@@ -88,6 +102,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"];
   }
   const preserveFds = listenFds + options.preserveFds;
+  const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
   const built = buildPlan({
     spec,
     id: options.id,
@@ -97,7 +112,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds,
-    host: gatherHostFacts(spec, bundle, rootfs),
+    host: gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups)),
   });
   for (const warning of built.warnings) warn(warning);
 
@@ -117,11 +132,14 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     hooks: { poststart: spec.hooks?.poststart, poststop: spec.hooks?.poststop },
     process: configProcess,
     noNewKeyring: options.noNewKeyring,
+    cgroups,
+    resources: spec.linux?.resources,
   };
   let ptyMaster: number | undefined;
   try {
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
+    createCgroups(cgroups, spec);
     dir.write(state);
     ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
     state.createdDone = true;
@@ -134,6 +152,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       libcore.kill(state.pid, 9);
       await libcore.waitChild(state.pid).catch(() => 0);
     }
+    removeCgroups(cgroups);
     dir.remove();
     throw error;
   } finally {
@@ -179,6 +198,7 @@ async function runExecutor(
 
     expectPhase(receive(mine, plan, 10_000), "ready");
     writeIdMaps(spec, state.pid);
+    if (state.cgroups) addProcess(state.cgroups, state.pid);
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");

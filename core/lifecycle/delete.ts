@@ -1,11 +1,11 @@
 /** delete: remove a stopped (or, with --force, any) container and run poststop hooks. */
 import { TsruncError } from "../errors.ts";
-import * as libcore from "../../ffi/libcore.ts";
 import { runHooks } from "../hooks.ts";
 import { warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
-import { containerPids, waitInitGone } from "./processes.ts";
+import { removeCgroups } from "../cgroups/manager.ts";
+import { killAll, waitInitGone } from "./processes.ts";
 import { openContainer, type Opened } from "./open.ts";
 
 const KILL_WAIT_MS = 10_000;
@@ -25,10 +25,15 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       throw new TsruncError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status !== "stopped") {
-      for (const pid of containerPids(state)) libcore.kill(pid, 9);
+      killAll(state, 9);
       if (!waitInitGone(state, KILL_WAIT_MS)) {
         throw new TsruncError(`container ${id}: init ${state.pid} did not exit after SIGKILL`);
       }
+    }
+    if (state.cgroups) {
+      // What is left in the cgroup (exec'd processes outliving the init) goes too, as with runc.
+      killAll(state, 9);
+      removeCgroups(state.cgroups);
     }
     opened.dir.remove();
     const poststop = state.hooks?.poststop ?? [];

@@ -12,7 +12,8 @@ import { debug, warn } from "../log.ts";
 import type { OciProcess } from "../plan/build.ts";
 import { buildExecPlan } from "../plan/build_exec.ts";
 import { encodePlan } from "../plan/encode.ts";
-import type { Plan } from "../plan/ops.ts";
+import { PHASE_CODES, type Plan } from "../plan/ops.ts";
+import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
 import { passwdHome } from "../plan/host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
@@ -31,6 +32,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** --cgroup: sub-cgroups ([controller:]path) to run the process in. */
+  cgroups: string[];
 }
 
 /** A started process. */
@@ -90,7 +93,12 @@ export function execProcess(options: ExecOptions): Execed {
         : passwdHome(state.rootfs, options.process.user?.uid ?? 0),
     });
     for (const warning of built.warnings) warn(warning);
-    return runExecExecutor(built.plan, pidfd, options);
+    let cgroups = state.cgroups;
+    if (options.cgroups.length > 0) {
+      if (!cgroups) throw new TsruncError("--cgroup: the container has no cgroups");
+      cgroups = subCgroups(cgroups, options.cgroups);
+    }
+    return runExecExecutor(built.plan, pidfd, options, cgroups);
   } finally {
     libcore.close(pidfd);
   }
@@ -116,6 +124,7 @@ function runExecExecutor(
   plan: Plan,
   pidfd: number,
   options: ExecOptions,
+  cgroups: CgroupRecord | undefined,
 ): Execed {
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
@@ -142,6 +151,12 @@ function runExecExecutor(
     }
     pid = message.a;
     debug(`exec in ${options.id}: pid ${pid}`);
+    message = receive(mine, plan, SETUP_TIMEOUT_MS);
+    if (message.type !== MSG.PHASE || message.a !== PHASE_CODES.ready) {
+      throw new TsruncError(`unexpected message ${message.type} from the exec'd process`);
+    }
+    if (cgroups) addProcess(cgroups, pid);
+    libcore.send(mine, MSG.GO, 0, new Uint8Array());
     for (;;) {
       try {
         message = receive(mine, plan, SETUP_TIMEOUT_MS);

@@ -1,7 +1,6 @@
 /** kill: send a signal to the container's init, or with --all to all its processes. */
 import { TsruncError } from "../errors.ts";
-import * as libcore from "../../ffi/libcore.ts";
-import { containerPids, signalInit } from "./processes.ts";
+import { killAll, signalInit } from "./processes.ts";
 import { openContainer } from "./open.ts";
 
 /** Signal a container. */
@@ -13,7 +12,7 @@ export function killContainer(root: string, id: string, signal: number, all: boo
       signalInit(opened.state, signal);
       return;
     }
-    for (const pid of containerPids(opened.state)) libcore.kill(pid, signal);
+    killAll(opened.state, signal);
   } finally {
     opened.unlock();
   }

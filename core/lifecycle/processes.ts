@@ -3,13 +3,16 @@ import { TsruncError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { initAlive } from "../state/status.ts";
 import type { StoredState } from "../state/store.ts";
+import { canFreeze, cgroupPids, isFrozen, setFrozen } from "../cgroups/manager.ts";
 
 /**
- * Host pids of the container's processes: everything in the init's pid namespace, or
- * only the init when the container shares a pid namespace with the host.
- * TODO(#5): use the container's cgroup.
+ * Host pids of the container's processes: those in its cgroup (and sub-cgroups); without
+ * a cgroup, everything in the init's pid namespace, or only the init when the container
+ * shares the host's.
  */
 export function containerPids(state: StoredState): number[] {
+  const inCgroup = cgroupPids(state.cgroups);
+  if (inCgroup !== undefined) return inCgroup;
   if (!initAlive(state)) return [];
   let ns: string;
   try {
@@ -56,4 +59,21 @@ export function waitInitGone(state: StoredState, timeoutMs: number): boolean {
   } finally {
     libcore.close(pidfd);
   }
+}
+
+/**
+ * Send signal to every process of the container. With a freezer the cgroup is frozen
+ * meanwhile, so that nothing forks past the signal (as runc's kill --all).
+ */
+export function killAll(state: StoredState, signal: number): void {
+  const record = state.cgroups;
+  const freeze = record !== undefined && !isFrozen(record) && canFreeze(record);
+  if (freeze) setFrozen(record!, true);
+  try {
+    for (const pid of containerPids(state)) libcore.kill(pid, signal);
+  } finally {
+    if (freeze) setFrozen(record!, false);
+  }
+  // A frozen process keeps a SIGKILL pending until thawed: thaw a paused container.
+  if (signal === 9 && record && isFrozen(record)) setFrozen(record, false);
 }

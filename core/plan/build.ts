@@ -103,12 +103,16 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     });
   }
   plan.push({ op: "openFifo", path: input.fifoPath });
+  // The time namespace was made by timeOffsets; the cgroup one comes after placement.
   let cloneFlags = 0;
-  for (const type of created) if (type !== "time") cloneFlags |= NAMESPACE_FLAGS[type];
+  for (const type of created) {
+    if (type !== "time" && type !== "cgroup") cloneFlags |= NAMESPACE_FLAGS[type];
+  }
   plan.push({ op: "clone", flags: cloneFlags, kind: "init" });
 
-  // In the init: tsrunc writes the id maps (and, later, cgroups) while it waits here.
+  // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
   plan.push({ op: "sync", phase: "ready", waitReply: true });
+  if (created.has("cgroup")) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
   if (newUserNs) plan.push({ op: "becomeRoot" });
   plan.push({ op: "setsid" });
   // runc's session keyring: "_ses.<id>", searchable by the container's user (KEY_USR_SEARCH).

@@ -34,6 +34,8 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   const plan: PlanOp[] = [
     { op: "enterContainer", pidfd: input.initPidfd, pid: input.initPid, flags: input.joinFlags },
     { op: "clone", flags: 0, kind: "exec" },
+    // tsrunc puts the process in the container's cgroups while it waits here.
+    { op: "sync", phase: "ready", waitReply: true },
     { op: "setsid" },
   ];
   // runc's exec joins the container's session keyring by its name.

@@ -30,6 +30,8 @@ function fields(op: PlanOp): Fields {
       return [[op.pidfd, op.pid, op.flags], []];
     case "openPty":
       return [[op.rows, op.columns], []];
+    case "unshare":
+      return [[op.flags], []];
     case "sync":
       return [[PHASE_CODES[op.phase], op.waitReply ? 1 : 0], []];
     case "becomeRoot":

@@ -3,8 +3,16 @@ import type { OciSpec } from "../spec/types.ts";
 import { type HostFacts, hostPath } from "./build.ts";
 import { parseMountOptions } from "./mount_options.ts";
 
-/** Gather HostFacts for a config. */
-export function gatherHostFacts(spec: OciSpec, bundle: string, rootfs: string): HostFacts {
+/**
+ * Gather HostFacts for a config; cgroupV1 lists the container's own cgroup directories
+ * (what a `cgroup` mount shows).
+ */
+export function gatherHostFacts(
+  spec: OciSpec,
+  bundle: string,
+  rootfs: string,
+  cgroupV1: HostFacts["cgroupV1"],
+): HostFacts {
   const fileSources = new Set<string>();
   let wantsCgroup = false;
   for (const mount of spec.mounts ?? []) {
@@ -18,46 +26,13 @@ export function gatherHostFacts(spec: OciSpec, bundle: string, rootfs: string): 
     }
   }
   return {
-    cgroupV1: wantsCgroup ? cgroupV1Hierarchies() : [],
+    cgroupV1: wantsCgroup ? cgroupV1 : [],
     fileSources,
     hasKcore: exists("/proc/kcore"),
     home: spec.process?.env?.some((e) => e.startsWith("HOME="))
       ? undefined
       : passwdHome(rootfs, spec.process?.user?.uid ?? 0),
   };
-}
-
-/**
- * The v1 hierarchies mounted under /sys/fs/cgroup and, for each, the directory of the
- * cgroup tsrunc's own process is in (the init starts there).
- */
-export function cgroupV1Hierarchies(): { name: string; hostPath: string }[] {
-  let mountinfo: string, selfCgroup: string;
-  try {
-    mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
-    selfCgroup = Deno.readTextFileSync("/proc/self/cgroup");
-  } catch {
-    return [];
-  }
-  const paths = new Map<string, string>();
-  for (const line of selfCgroup.split("\n")) {
-    const [, controllers, path] = line.split(":");
-    if (controllers) paths.set(controllers, path);
-  }
-  const out: { name: string; hostPath: string }[] = [];
-  for (const line of mountinfo.split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (!right?.startsWith("cgroup ")) continue;
-    const mountpoint = left.split(" ")[4];
-    if (!mountpoint.startsWith("/sys/fs/cgroup/")) continue;
-    const superOptions = right.split(" ")[2].split(",");
-    const controllers = superOptions.filter((o) => o !== "rw" && o !== "ro" && !o.includes("="))
-      .concat(superOptions.filter((o) => o.startsWith("name=")));
-    const path = paths.get(controllers.join(",")) ?? paths.get(controllers.reverse().join(","));
-    if (path === undefined) continue;
-    out.push({ name: mountpoint.slice("/sys/fs/cgroup/".length), hostPath: mountpoint + path });
-  }
-  return out;
 }
 
 function exists(path: string): boolean {

@@ -66,6 +66,15 @@ export interface OpenPtyOp {
   columns: number;
 }
 
+/**
+ * unshare(2) namespaces in the init: the cgroup namespace is made only once tsrunc has
+ * put the init in its cgroups, so that the container sees its own cgroup as "/".
+ */
+export interface UnshareOp {
+  op: "unshare";
+  flags: number;
+}
+
 /** `exec`: the process outlives tsrunc from here on (clears the parent-death signal). */
 export interface KeepAfterParentOp {
   op: "keepAfterParent";
@@ -398,7 +407,8 @@ export type PlanOp =
   | ExecOp
   | EnterContainerOp
   | OpenPtyOp
-  | KeepAfterParentOp;
+  | KeepAfterParentOp
+  | UnshareOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -450,6 +460,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   enterContainer: 43,
   openPty: 44,
   keepAfterParent: 45,
+  unshare: 46,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

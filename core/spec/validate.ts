@@ -30,7 +30,7 @@ import {
   string,
 } from "./_schema.ts";
 import { TsruncError } from "../errors.ts";
-import type { LinuxNamespaceType, OciSpec, Process } from "./types.ts";
+import type { LinuxNamespaceType, LinuxResources, OciSpec, Process } from "./types.ts";
 
 /** Options of parseConfig() and parseProcess(). */
 export interface ParseConfigOptions {
@@ -97,6 +97,18 @@ export function parseProcess(text: string, source = "process.json"): Process {
   const process = value as Process;
   checkProcess(process, "", source);
   return process;
+}
+
+/**
+ * Parse and validate a LinuxResources document (`update -r`).
+ * @param text the document
+ * @param source the name errors start with
+ */
+export function parseResources(text: string, source: string): LinuxResources {
+  const value = parseJson(text, source);
+  const problem = schemas().resources.test(value, []);
+  if (problem) fail(problem, source);
+  return value as LinuxResources;
 }
 
 function parseJson(text: string, source: string): unknown {
@@ -605,7 +617,7 @@ function buildSchemas() {
     zos: opt(zos),
     freebsd: opt(freebsd),
   });
-  return { config, process };
+  return { config, process, resources };
 }
 
 /** Compile-time check that the schema and types.ts describe the same document. */

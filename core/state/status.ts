@@ -2,6 +2,7 @@
  * A container's status from its stored state and the kernel: its init is alive (and is
  * the same process: start times match), and the exec fifo still waits for `start`.
  */
+import { isFrozen } from "../cgroups/manager.ts";
 import type { ContainerDir, StoredState } from "./store.ts";
 
 /** runtime-spec statuses. */
@@ -33,5 +34,5 @@ export function containerStatus(dir: ContainerDir, state: StoredState | undefine
   if (!state || !state.createdDone) return "creating";
   if (!initAlive(state)) return "stopped";
   if (dir.fifoExists()) return "created";
-  return "running";
+  return isFrozen(state.cgroups) ? "paused" : "running";
 }

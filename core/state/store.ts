@@ -4,7 +4,8 @@
  * that serialises commands on one container.
  */
 import { TsruncError } from "../errors.ts";
-import type { OciSpec } from "../spec/types.ts";
+import type { CgroupRecord } from "../cgroups/manager.ts";
+import type { LinuxResources, OciSpec } from "../spec/types.ts";
 
 /** What tsrunc keeps about a container (runtime-spec state plus its own fields). */
 export interface StoredState {
@@ -28,6 +29,10 @@ export interface StoredState {
   process?: OciSpec["process"];
   /** create --no-new-keyring: `exec` then joins no session keyring either. */
   noNewKeyring?: boolean;
+  /** The container's cgroups (directories, which ones tsrunc made). */
+  cgroups?: CgroupRecord;
+  /** linux.resources as last applied (create, then each `update`). */
+  resources?: LinuxResources;
 }
 
 /** A hook as the config gives it. */

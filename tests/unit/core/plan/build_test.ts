@@ -114,7 +114,7 @@ Deno.test("buildPlan() has no becomeRoot without a new user namespace", () => {
   assert(!names(plan(baseSpec())).includes("becomeRoot"));
 });
 
-Deno.test("buildPlan() clones with the CLONE_NEW* flags of the created namespaces", () => {
+Deno.test("buildPlan() clones with the CLONE_NEW* flags of the created namespaces but cgroup's", () => {
   const spec = baseSpec();
   spec.linux!.namespaces = [
     { type: "pid" },
@@ -125,13 +125,15 @@ Deno.test("buildPlan() clones with the CLONE_NEW* flags of the created namespace
     { type: "cgroup" },
     { type: "user" },
   ];
-  const clone = ofType(plan(spec), "clone");
-  assertEquals(clone, [{
+  const p = plan(spec);
+  assertEquals(ofType(p, "clone"), [{
     op: "clone",
-    flags: CLONE.pid | CLONE.network | CLONE.ipc | CLONE.uts | CLONE.mount | CLONE.cgroup |
-      CLONE.user,
+    flags: CLONE.pid | CLONE.network | CLONE.ipc | CLONE.uts | CLONE.mount | CLONE.user,
     kind: "init",
   }]);
+  // the cgroup namespace is made once tsrunc has placed the init in its cgroups
+  const ready = p.findIndex((op) => op.op === "sync" && op.phase === "ready");
+  assertEquals(p[ready + 1], { op: "unshare", flags: CLONE.cgroup });
 });
 
 Deno.test("buildPlan() starts with the joins, openFifo and clone, then the ready sync", () => {

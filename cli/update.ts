@@ -1,0 +1,35 @@
+/** tsrunc update [flags] <container-id>, or -r FILE|- with a JSON LinuxResources. */
+import type { CommandContext } from "./commands.ts";
+import { TsruncError } from "../core/errors.ts";
+import { updateContainer } from "../core/lifecycle/update.ts";
+import { updateFromFlags } from "../core/cgroups/resources.ts";
+import { parseResources } from "../core/spec/validate.ts";
+import { UPDATE_VALUE_FLAGS } from "./commands.ts";
+
+/** Run the command. */
+export async function run(ctx: CommandContext): Promise<number> {
+  const file = ctx.flags.resources as string | undefined;
+  let patch;
+  if (file !== undefined) {
+    const text = file === "-" ? await readStdin() : readFile(file);
+    patch = parseResources(text, file === "-" ? "resources (stdin)" : file);
+  } else {
+    const values: Record<string, string | undefined> = {};
+    for (const name of UPDATE_VALUE_FLAGS) values[name] = ctx.flags[name] as string | undefined;
+    patch = updateFromFlags(values);
+  }
+  updateContainer(ctx.globals.root, ctx.args[0], patch);
+  return 0;
+}
+
+function readFile(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new TsruncError(`--resources ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  return await new Response(Deno.stdin.readable).text();
+}

@@ -1,0 +1,80 @@
+/**
+ * The device rules of a container's cgroup, as runc builds them: the config's
+ * linux.resources.devices in order, then every linux.devices node (rwm), then runc's
+ * default allow-list (mknod of anything; null, zero, full, tty, random, urandom, the
+ * pty devices, tun). A later rule wins over an earlier one that matches the same access.
+ */
+import type { OciSpec } from "../spec/types.ts";
+import type { CgroupWrite } from "./resources.ts";
+
+/** One rule: type "a" (all), "c" or "b"; -1 majors/minors are wildcards. */
+export interface DeviceRule {
+  type: "a" | "b" | "c";
+  major: number;
+  minor: number;
+  access: string;
+  allow: boolean;
+}
+
+const ANY = -1;
+
+/** runc's default allowed devices (libcontainer/specconv AllowedDevices). */
+const DEFAULT_ALLOWED: readonly DeviceRule[] = [
+  { type: "c", major: ANY, minor: ANY, access: "m", allow: true },
+  { type: "b", major: ANY, minor: ANY, access: "m", allow: true },
+  { type: "c", major: 1, minor: 3, access: "rwm", allow: true }, // null
+  { type: "c", major: 1, minor: 8, access: "rwm", allow: true }, // random
+  { type: "c", major: 1, minor: 7, access: "rwm", allow: true }, // full
+  { type: "c", major: 5, minor: 0, access: "rwm", allow: true }, // tty
+  { type: "c", major: 1, minor: 5, access: "rwm", allow: true }, // zero
+  { type: "c", major: 1, minor: 9, access: "rwm", allow: true }, // urandom
+  { type: "c", major: 136, minor: ANY, access: "rwm", allow: true }, // /dev/pts/*
+  { type: "c", major: 5, minor: 2, access: "rwm", allow: true }, // ptmx
+  { type: "c", major: 10, minor: 200, access: "rwm", allow: true }, // tun
+];
+
+/** The ordered rules for a container. */
+export function deviceRules(spec: OciSpec): DeviceRule[] {
+  const rules: DeviceRule[] = [];
+  for (const rule of spec.linux?.resources?.devices ?? []) {
+    const type = rule.type ?? "a";
+    rules.push({
+      type: type === "b" || type === "c" ? type : "a",
+      major: rule.major ?? ANY,
+      minor: rule.minor ?? ANY,
+      access: rule.access ?? "rwm",
+      allow: rule.allow,
+    });
+  }
+  for (const device of spec.linux?.devices ?? []) {
+    if (device.type !== "c" && device.type !== "b" && device.type !== "u") continue;
+    rules.push({
+      type: device.type === "b" ? "b" : "c",
+      major: device.major ?? ANY,
+      minor: device.minor ?? ANY,
+      access: "rwm",
+      allow: true,
+    });
+  }
+  rules.push(...DEFAULT_ALLOWED);
+  return rules;
+}
+
+/** A rule in the v1 devices.allow/deny syntax: "c 1:3 rwm", "a *:* rwm". */
+export function v1RuleText(rule: DeviceRule): string {
+  const num = (n: number) => (n === ANY ? "*" : String(n));
+  return `${rule.type} ${num(rule.major)}:${num(rule.minor)} ${rule.access}`;
+}
+
+/**
+ * v1: the kernel applies devices.allow/devices.deny writes one after the other, so the
+ * rules are written in order; a rule for all devices ("a") resets the list to
+ * allow-all or deny-all.
+ */
+export function v1DeviceWrites(rules: readonly DeviceRule[]): CgroupWrite[] {
+  return rules.map((rule) => ({
+    controller: "devices",
+    file: rule.allow ? "devices.allow" : "devices.deny",
+    value: rule.type === "a" ? "a" : v1RuleText(rule),
+  }));
+}

@@ -1,0 +1,372 @@
+/**
+ * A container's cgroups on the host (the cgroupfs driver, v1 and v2): make the
+ * directories, apply the resources, put processes in, freeze, list, remove. What is
+ * decided (paths, files, values) comes from layout.ts, resources.ts and devices.ts;
+ * this module does the file system work and remembers what it made, so `delete` removes
+ * exactly that and never a cgroup it did not create.
+ */
+import { TsruncError } from "../errors.ts";
+import * as libcore from "../../ffi/libcore.ts";
+import { warn } from "../log.ts";
+import type { LinuxResources, OciSpec } from "../spec/types.ts";
+import { applyWrites } from "./apply.ts";
+import { type DeviceRule, deviceRules, v1DeviceWrites } from "./devices.ts";
+import {
+  cleanCgroupPath,
+  containerCgroupPaths,
+  type Layout,
+  parseProcCgroup,
+  readLayout,
+} from "./layout.ts";
+import { type CgroupWrite, v1Writes, v2Controllers, v2Writes } from "./resources.ts";
+
+/** What state.json keeps of a container's cgroups. */
+export interface CgroupRecord {
+  /** The host directory of the container's cgroup in each hierarchy ("" = cgroup2). */
+  dirs: Record<string, string>;
+  /** Directories tsrunc made, parents first: `delete` removes them, deepest first. */
+  created: string[];
+  /** Which files carry the resources: v1 controllers (legacy, hybrid) or cgroup2. */
+  version: 1 | 2;
+}
+
+/** Where the container's cgroups go (nothing is made yet). */
+export function placeCgroups(
+  spec: OciSpec,
+  id: string,
+  options: { systemd: boolean; layout?: Layout; ownCgroup?: string },
+): CgroupRecord {
+  const cgroupsPath = spec.linux?.cgroupsPath;
+  if (options.systemd) {
+    const parts = (cgroupsPath ?? "").split(":");
+    if (cgroupsPath && parts.length !== 3) {
+      throw new TsruncError(
+        `config.json: linux.cgroupsPath: "${cgroupsPath}": with --systemd-cgroup it must be slice:prefix:name`,
+      );
+    }
+    if (!systemdRunning()) {
+      throw new TsruncError(
+        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver",
+      );
+    }
+    throw new TsruncError("--systemd-cgroup: the systemd cgroup driver is not implemented yet");
+  }
+  const layout = options.layout ?? readLayout();
+  const own = ownCgroups(layout, options.ownCgroup);
+  const paths = containerCgroupPaths(layout, own, cgroupsPath, id);
+  const dirs: Record<string, string> = {};
+  for (const h of layout.v1) dirs[h.key] = h.mountpoint + paths.get(h.key)!;
+  if (layout.v2) dirs[""] = layout.v2.mountpoint + paths.get("")!;
+  return { dirs, created: [], version: layout.mode === "unified" ? 2 : 1 };
+}
+
+/**
+ * The cgroups relative cgroupsPaths are placed under: tsrunc's own, as runc; or, when
+ * TSRUNC_CGROUP_PARENT names an absolute cgroup, that one in every hierarchy (the tests
+ * use it to keep their containers out of the cgroups of the machine's own services).
+ */
+function ownCgroups(layout: Layout, procSelfCgroup?: string): Map<string, string> {
+  const parent = Deno.env.get("TSRUNC_CGROUP_PARENT");
+  if (parent && procSelfCgroup === undefined) {
+    const clean = cleanCgroupPath(parent);
+    if (!clean.startsWith("/")) {
+      throw new TsruncError(`TSRUNC_CGROUP_PARENT: "${parent}" must be an absolute cgroup path`);
+    }
+    return new Map([...layout.v1.map((h) => h.key), ""].map((key) => [key, clean]));
+  }
+  return parseProcCgroup(procSelfCgroup ?? Deno.readTextFileSync("/proc/self/cgroup"));
+}
+
+function systemdRunning(): boolean {
+  try {
+    return Deno.statSync("/run/systemd/system").isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Make the directories (recording those made), then apply the resources and device
+ * rules. When cgroupfs cannot be written (rootless, read-only) and the config asks for
+ * no limits, cgroups are skipped with a warning; with limits that is an error.
+ */
+export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
+  const layout = readLayout();
+  try {
+    for (const dir of Object.values(record.dirs)) makeDirs(dir, mountpointOf(layout, dir), record);
+  } catch (error) {
+    const denied = error instanceof Deno.errors.PermissionDenied ||
+      (error as { code?: string }).code === "EROFS";
+    if (denied && !asksForLimits(spec.linux?.resources)) {
+      warn(`cgroups not set up (${(error as Error).message}): the config asks for no limits`);
+      removeCgroups(record);
+      record.dirs = {};
+      return;
+    }
+    throw new TsruncError(`create cgroup: ${(error as Error).message}`, { cause: error });
+  }
+  setResources(record, spec.linux?.resources ?? {}, deviceRules(spec));
+}
+
+/** Apply resources (create and update). Device rules only when given. */
+export function setResources(
+  record: CgroupRecord,
+  resources: LinuxResources,
+  devices?: DeviceRule[],
+): void {
+  const warnings: string[] = [];
+  if (record.version === 2) {
+    const writes = v2Writes(resources, warnings);
+    enableControllers(record.dirs[""], v2Controllers(resources));
+    for (const w of warnings) warn(w);
+    applyWrites(() => record.dirs[""], writes);
+    if (devices) attachDeviceFilter(record.dirs[""], devices);
+    return;
+  }
+  const writes: CgroupWrite[] = v1Writes(resources, warnings);
+  if (devices) writes.unshift(...v1DeviceWrites(devices));
+  for (const w of warnings) warn(w);
+  applyWrites((controller) => v1DirOf(record, controller), writes);
+}
+
+/** cgroup2 has no device files: an eBPF program (built and attached by libcore) filters. */
+function attachDeviceFilter(dir: string, rules: DeviceRule[]): void {
+  const fd = libcore.openDir(dir);
+  try {
+    libcore.bpfDevices(fd, rules);
+  } catch (error) {
+    throw new TsruncError(`cgroup ${dir}: device filter: ${(error as Error).message}`);
+  } finally {
+    libcore.close(fd);
+  }
+}
+
+/** The directory of the v1 hierarchy that carries controller. */
+function v1DirOf(record: CgroupRecord, controller: string): string | undefined {
+  for (const [key, dir] of Object.entries(record.dirs)) {
+    if (key.split(",").includes(controller)) return dir;
+  }
+  return undefined;
+}
+
+/** cgroup2: controllers must be enabled in every ancestor's cgroup.subtree_control. */
+function enableControllers(dir: string, controllers: string[]): void {
+  if (controllers.length === 0) return;
+  const layout = readLayout();
+  const root = layout.v2!.mountpoint;
+  const parts = dir.slice(root.length).split("/").filter(Boolean);
+  let at = root;
+  for (const part of parts) {
+    const available = Deno.readTextFileSync(`${at}/cgroup.controllers`).trim().split(" ");
+    const missing = controllers.filter((c) => !available.includes(c));
+    if (missing.length > 0) {
+      throw new TsruncError(
+        `cgroup2 controller(s) ${missing.join(", ")} not available in ${at} (cgroup.controllers)`,
+      );
+    }
+    const enabled = Deno.readTextFileSync(`${at}/cgroup.subtree_control`).trim().split(" ");
+    const add = controllers.filter((c) => !enabled.includes(c));
+    if (add.length > 0) {
+      Deno.writeTextFileSync(`${at}/cgroup.subtree_control`, add.map((c) => `+${c}`).join(" "));
+    }
+    at = `${at}/${part}`;
+  }
+}
+
+/** Whether resources ask for any limit (device rules alone do not). */
+function asksForLimits(resources: LinuxResources | undefined): boolean {
+  if (!resources) return false;
+  return Object.entries(resources).some(([key, value]) =>
+    key !== "devices" && value !== undefined && value !== null
+  );
+}
+
+function mountpointOf(layout: Layout, dir: string): string {
+  const all = [...layout.v1, ...(layout.v2 ? [layout.v2] : [])];
+  const h = all.find((h) => dir === h.mountpoint || dir.startsWith(h.mountpoint + "/"));
+  if (!h) throw new TsruncError(`cgroup ${dir} is not under a cgroup mount`);
+  return h.mountpoint;
+}
+
+function makeDirs(dir: string, mountpoint: string, record: CgroupRecord): void {
+  let at = mountpoint;
+  for (const part of dir.slice(mountpoint.length).split("/").filter(Boolean)) {
+    const parent = at;
+    at = `${at}/${part}`;
+    try {
+      Deno.mkdirSync(at);
+      record.created.push(at);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    inheritCpuset(parent, at);
+  }
+}
+
+/**
+ * v1 cpuset: a new cgroup starts with no CPUs and no memory nodes, and no process can
+ * join it until it has some: give it its parent's (as runc does).
+ */
+function inheritCpuset(parent: string, dir: string): void {
+  try {
+    Deno.statSync(`${dir}/cpuset.cpu_exclusive`); // v1 only
+  } catch {
+    return;
+  }
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    let current: string;
+    try {
+      current = Deno.readTextFileSync(`${dir}/${file}`).trim();
+    } catch {
+      return;
+    }
+    if (current === "") {
+      Deno.writeTextFileSync(`${dir}/${file}`, Deno.readTextFileSync(`${parent}/${file}`).trim());
+    }
+  }
+}
+
+/** The container's v1 cgroups as a `cgroup` mount shows them: mount name and host directory. */
+export function v1MountSources(record: CgroupRecord): { name: string; hostPath: string }[] {
+  const layout = readLayout();
+  return layout.v1.filter((h) => record.dirs[h.key] !== undefined).map((h) => ({
+    name: h.mountpoint.slice(h.mountpoint.lastIndexOf("/") + 1),
+    hostPath: record.dirs[h.key],
+  }));
+}
+
+/**
+ * `exec --cgroup [controller:]path`: the record with its directories moved to existing
+ * sub-cgroups (all hierarchies, or the one with that v1 controller).
+ */
+export function subCgroups(record: CgroupRecord, specs: readonly string[]): CgroupRecord {
+  const dirs = { ...record.dirs };
+  for (const spec of specs) {
+    const colon = spec.indexOf(":");
+    const controller = colon >= 0 ? spec.slice(0, colon) : undefined;
+    const path = colon >= 0 ? spec.slice(colon + 1) : spec;
+    if (path === "" || path.startsWith("/") || path.split("/").includes("..")) {
+      throw new TsruncError(`--cgroup ${spec}: want a path below the container's cgroup`);
+    }
+    const keys = controller === undefined
+      ? Object.keys(dirs)
+      : Object.keys(dirs).filter((k) => k.split(",").includes(controller) || k === controller);
+    if (keys.length === 0) {
+      throw new TsruncError(`--cgroup ${spec}: no cgroup controller ${controller}`);
+    }
+    for (const key of keys) {
+      const dir = `${record.dirs[key]}/${path}`;
+      try {
+        if (!Deno.statSync(dir).isDirectory) throw new Error();
+      } catch {
+        throw new TsruncError(`--cgroup ${spec}: cgroup ${dir} does not exist`);
+      }
+      dirs[key] = dir;
+    }
+  }
+  return { ...record, dirs, created: [] };
+}
+
+/** Put pid into the container's cgroups. */
+export function addProcess(record: CgroupRecord, pid: number): void {
+  for (const dir of Object.values(record.dirs)) {
+    try {
+      Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
+    } catch (error) {
+      throw new TsruncError(`add pid ${pid} to cgroup ${dir}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Host pids in the container's cgroup and its sub-cgroups; [] when there is none. */
+export function cgroupPids(record: CgroupRecord | undefined): number[] | undefined {
+  const dir = record && (record.dirs[""] ?? v1DirOf(record, "pids") ??
+    v1DirOf(record, "freezer") ?? Object.values(record.dirs)[0]);
+  if (!dir) return undefined;
+  const pids: number[] = [];
+  const walk = (at: string) => {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(`${at}/cgroup.procs`);
+    } catch {
+      return;
+    }
+    for (const line of text.split("\n")) if (line) pids.push(Number(line));
+    for (const entry of Deno.readDirSync(at)) if (entry.isDirectory) walk(`${at}/${entry.name}`);
+  };
+  walk(dir);
+  return pids.sort((a, b) => a - b);
+}
+
+/** Freeze or thaw every process of the container. */
+export function setFrozen(record: CgroupRecord, frozen: boolean): void {
+  if (record.version === 2) {
+    Deno.writeTextFileSync(`${record.dirs[""]}/cgroup.freeze`, frozen ? "1" : "0");
+    return;
+  }
+  const dir = v1DirOf(record, "freezer");
+  if (!dir) throw new TsruncError("the freezer cgroup controller is not available");
+  Deno.writeTextFileSync(`${dir}/freezer.state`, frozen ? "FROZEN" : "THAWED");
+  // FREEZING → FROZEN takes a moment: wait so that `pause` returns with it done.
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const state = Deno.readTextFileSync(`${dir}/freezer.state`).trim();
+    if (state === (frozen ? "FROZEN" : "THAWED")) return;
+    Deno.writeTextFileSync(`${dir}/freezer.state`, frozen ? "FROZEN" : "THAWED");
+  }
+  throw new TsruncError(`cgroup freezer of ${dir} did not reach ${frozen ? "FROZEN" : "THAWED"}`);
+}
+
+/** Whether the container's cgroups can be frozen (a freezer, or cgroup2's cgroup.freeze). */
+export function canFreeze(record: CgroupRecord): boolean {
+  if (record.version === 2) return record.dirs[""] !== undefined;
+  return v1DirOf(record, "freezer") !== undefined;
+}
+
+/** Whether the container's cgroup is frozen. */
+export function isFrozen(record: CgroupRecord | undefined): boolean {
+  if (!record) return false;
+  try {
+    if (record.version === 2) {
+      const events = Deno.readTextFileSync(`${record.dirs[""]}/cgroup.events`);
+      return /^frozen 1$/m.test(events);
+    }
+    const dir = v1DirOf(record, "freezer");
+    return dir !== undefined &&
+      Deno.readTextFileSync(`${dir}/freezer.state`).trim() !== "THAWED";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Remove the directories tsrunc made, deepest first. The container's own directories
+ * get a moment for exiting processes to leave; a parent tsrunc made that another
+ * container still uses stays.
+ */
+export function removeCgroups(record: CgroupRecord): void {
+  const leaves = new Set(Object.values(record.dirs));
+  const failed: string[] = [];
+  for (const dir of [...record.created].reverse()) {
+    const attempts = leaves.has(dir) ? 100 : 1;
+    let removed = false;
+    for (let attempt = 0; attempt < attempts && !removed; attempt++) {
+      try {
+        Deno.removeSync(dir);
+        removed = true;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) removed = true;
+        else if (attempt + 1 < attempts) sleepMs(10);
+      }
+    }
+    if (!removed && leaves.has(dir)) failed.push(dir);
+  }
+  if (failed.length > 0) warn(`could not remove cgroup(s) ${failed.join(", ")}: still in use`);
+  record.created = [];
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export { cleanCgroupPath };

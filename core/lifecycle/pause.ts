@@ -1,0 +1,20 @@
+/** pause / resume: freeze and thaw every process of a container through its cgroup. */
+import { TsruncError } from "../errors.ts";
+import { canFreeze, setFrozen } from "../cgroups/manager.ts";
+import { openContainer } from "./open.ts";
+
+/** Freeze (pause) or thaw (resume) a container. */
+export function pauseContainer(root: string, id: string, pause: boolean): void {
+  const opened = openContainer(root, id);
+  try {
+    const { status, state } = opened;
+    if (pause && status !== "running") throw new TsruncError("container not running");
+    if (!pause && status !== "paused") throw new TsruncError("container not paused");
+    if (!state.cgroups || !canFreeze(state.cgroups)) {
+      throw new TsruncError(`container ${id} has no freezer cgroup: it cannot be paused`);
+    }
+    setFrozen(state.cgroups, pause);
+  } finally {
+    opened.unlock();
+  }
+}

@@ -1,0 +1,25 @@
+/** update: change a container's resource limits live, and remember them. */
+import { TsruncError } from "../errors.ts";
+import { setResources } from "../cgroups/manager.ts";
+import { mergeResources } from "../cgroups/resources.ts";
+import type { LinuxResources } from "../spec/types.ts";
+import { openContainer } from "./open.ts";
+
+/** Apply `patch` over the container's resources; state.json keeps the result. */
+export function updateContainer(root: string, id: string, patch: LinuxResources): void {
+  const opened = openContainer(root, id);
+  try {
+    const { state, status } = opened;
+    if (status === "stopped") throw new TsruncError("cannot update a stopped container");
+    if (!state.cgroups || Object.keys(state.cgroups.dirs).length === 0) {
+      throw new TsruncError(`container ${id} has no cgroups to update`);
+    }
+    const merged = mergeResources(state.resources ?? {}, patch);
+    // Devices are not changed by update (as runc's update).
+    setResources(state.cgroups, { ...merged, devices: undefined });
+    state.resources = merged;
+    opened.dir.write(state);
+  } finally {
+    opened.unlock();
+  }
+}
