@@ -21,8 +21,6 @@ import {
 } from "./_helpers.ts";
 
 const ignore = !IS_ROOT;
-// The container's own cgroups (pause, exec --cgroup) come with issue #5.
-const needsCgroups = true;
 
 /** What runc's exec exits with when it fails itself (see the file comment). */
 const EXEC_FAILED = 255;
@@ -667,7 +665,7 @@ Deno.test({
 
 Deno.test({
   name: "exec into a paused container fails unless --ignore-paused",
-  ignore: ignore || needsCgroups,
+  ignore,
   fn: () =>
     withBundle(["true"], async (b) => {
       const id = uniqueId("paused");
@@ -971,7 +969,7 @@ Deno.test({
 
 Deno.test({
   name: "exec --cgroup puts the process in an existing sub-cgroup of the container",
-  ignore: ignore || needsCgroups,
+  ignore,
   fn: () =>
     withBundle(["true"], async (b) => {
       const id = uniqueId("cg");
