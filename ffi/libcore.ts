@@ -46,6 +46,7 @@ const FN = {
   BPF_DEVICES: 24,
   OPEN_DIR: 25,
   GET_WINSIZE: 26,
+  OPEN_WRITE: 27,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -260,6 +261,11 @@ export function termRaw(fd: number): TermSettings {
 /** Restore terminal settings saved by termRaw. */
 export function termRestore(fd: number, saved: TermSettings): void {
   check(call(FN.TERM_RESTORE, ints(fd), saved), "restore the terminal");
+}
+
+/** Open an existing file for writing (close-on-exec): its fd. */
+export function openWrite(path: string): number {
+  return check(call(FN.OPEN_WRITE, ints(), cstr(path)), `open ${path}`);
 }
 
 /** The window size of the terminal on fd, or undefined when fd is no terminal. */

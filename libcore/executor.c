@@ -152,6 +152,13 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_EXEC: return op_exec(c, op);
   case OP_ENTER_CONTAINER: return op_enter_container(c, op);
   case OP_OPEN_PTY: return op_open_pty(c, op);
+  case OP_JOIN_CGROUP: {
+    /* "0": the writing process itself */
+    ssize_t n = write((int)op->ints[0], "0", 1);
+    int err = errno;
+    close((int)op->ints[0]);
+    return n == 1 ? 0 : fail(c, -err, "join the memory cgroup");
+  }
   case OP_UNSHARE:
     return unshare((int)op->ints[0]) < 0 ? fail(c, -errno, "unshare namespaces 0x%x", (int)op->ints[0]) : 0;
   case OP_KEEP_AFTER_PARENT:

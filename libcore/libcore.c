@@ -213,6 +213,12 @@ int tsr_open_dir(const char *path) {
   return fd < 0 ? -errno : fd;
 }
 
+/* Opens an existing file for writing (close-on-exec), e.g. a cgroup.procs to hand on. */
+int tsr_open_write(const char *path) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
 /* The one FFI entry point. Deno compiles a trampoline for every symbol it binds
  * (~0.3 ms each, paid by every tsrunc command), so the functions above are reached
  * through this dispatcher: fn picks one, args[] carries integers in and out, b0/b1
@@ -222,7 +228,7 @@ enum {
   FN_MKFIFO, FN_FIFO_HANDSHAKE, FN_PIDFD_OPEN, FN_PIDFD_SIGNAL, FN_KILL, FN_WAIT,
   FN_PIDFD_POLL, FN_SEND_FD_TO, FN_TERM_RAW, FN_TERM_RESTORE, FN_COPY_WINSIZE,
   FN_PTY_PROXY, FN_PIPE, FN_DGRAM_BIND, FN_DGRAM_RECV, FN_DGRAM_SEND,
-  FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE,
+  FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE, FN_OPEN_WRITE,
 };
 
 int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
@@ -278,6 +284,7 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
   case FN_DGRAM_SEND: return tsr_dgram_send((const char *)b0, b1, (int32_t)a[0]);
   case FN_BPF_DEVICES: return tsr_bpf_devices((int)a[0], (const struct tsr_dev_rule *)b0, (int32_t)a[1]);
   case FN_OPEN_DIR: return tsr_open_dir((const char *)b0);
+  case FN_OPEN_WRITE: return tsr_open_write((const char *)b0);
   case FN_GET_WINSIZE: {
     int32_t size[2];
     int r = tsr_get_winsize((int)a[0], size);

@@ -267,9 +267,19 @@ export function subCgroups(record: CgroupRecord, specs: readonly string[]): Cgro
   return { ...record, dirs, created: [] };
 }
 
-/** Put pid into the container's cgroups. */
-export function addProcess(record: CgroupRecord, pid: number): void {
+/**
+ * v1: the memory cgroup the init joins itself just before execve (through an fd of its
+ * cgroup.procs), so that nothing of the setup is charged there and a container with a
+ * tiny memory limit still starts. cgroup2 has one directory: joined at once.
+ */
+export function lateMemoryCgroup(record: CgroupRecord): string | undefined {
+  return record.version === 1 ? v1DirOf(record, "memory") : undefined;
+}
+
+/** Put pid into the container's cgroups (but the directory `except`). */
+export function addProcess(record: CgroupRecord, pid: number, except?: string): void {
   for (const dir of Object.values(record.dirs)) {
+    if (dir === except) continue;
     try {
       Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
     } catch (error) {

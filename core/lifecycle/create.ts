@@ -18,6 +18,7 @@ import { runHooks } from "../hooks.ts";
 import {
   addProcess,
   createCgroups,
+  lateMemoryCgroup,
   placeCgroups,
   removeCgroups,
   v1MountSources,
@@ -103,17 +104,22 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   }
   const preserveFds = listenFds + options.preserveFds;
   const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
-  const built = buildPlan({
-    spec,
-    id: options.id,
-    bundle,
-    rootfs,
-    fifoPath: dir.fifoPath,
-    noPivot: options.noPivot,
-    noNewKeyring: options.noNewKeyring,
-    preserveFds,
-    host: gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups)),
-  });
+  const host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups));
+  const makePlan = (lateMemory: string | undefined) =>
+    buildPlan({
+      spec,
+      id: options.id,
+      bundle,
+      rootfs,
+      fifoPath: dir.fifoPath,
+      noPivot: options.noPivot,
+      noNewKeyring: options.noNewKeyring,
+      preserveFds,
+      // fds of the executor: 3+N sync, 4+N plan, 5+N the memory cgroup.procs
+      lateCgroupFd: lateMemory ? 5 + preserveFds : undefined,
+      host,
+    });
+  let built = makePlan(lateMemoryCgroup(cgroups));
   for (const warning of built.warnings) warn(warning);
 
   dir.create();
@@ -140,6 +146,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
     createCgroups(cgroups, spec);
+    // skipped (no cgroupfs access): the init joins no memory cgroup either
+    if (!lateMemoryCgroup(cgroups)) built = makePlan(undefined);
     dir.write(state);
     ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
     state.createdDone = true;
@@ -172,13 +180,16 @@ async function runExecutor(
   options: CreateOptions,
 ): Promise<number | undefined> {
   const { preserveFds } = options;
+  const lateMemory = state.cgroups && lateMemoryCgroup(state.cgroups);
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
   const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
+  const procsFd = lateMemory ? libcore.openWrite(`${lateMemory}/cgroup.procs`) : undefined;
   const syncTarget = 3 + preserveFds;
   const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
   for (let fd = 3; fd < 3 + preserveFds; fd++) fdMap.push([fd, fd]);
   fdMap.push([syncTarget, theirs], [syncTarget + 1, planFd]);
+  if (procsFd !== undefined) fdMap.push([syncTarget + 2, procsFd]);
   let executorPid: number;
   try {
     executorPid = libcore.spawn(exeFd, [String(syncTarget), String(syncTarget + 1)], fdMap);
@@ -186,6 +197,7 @@ async function runExecutor(
     libcore.close(theirs);
     libcore.close(planFd);
     libcore.close(exeFd);
+    if (procsFd !== undefined) libcore.close(procsFd);
   }
   try {
     const pidMessage = receive(mine, plan, 10_000);
@@ -198,7 +210,7 @@ async function runExecutor(
 
     expectPhase(receive(mine, plan, 10_000), "ready");
     writeIdMaps(spec, state.pid);
-    if (state.cgroups) addProcess(state.cgroups, state.pid);
+    if (state.cgroups) addProcess(state.cgroups, state.pid, lateMemory);
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");

@@ -48,6 +48,8 @@ export interface PlanInput {
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
+  /** fd (in the executor) of a cgroup.procs the init joins just before execve. */
+  lateCgroupFd?: number;
   host: HostFacts;
 }
 
@@ -112,7 +114,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
 
   // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
   plan.push({ op: "sync", phase: "ready", waitReply: true });
-  if (created.has("cgroup")) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
+  // The cgroup namespace is made where the init is in all its cgroups: here, or after
+  // its late join of the memory cgroup (below).
+  const cgroupNs = created.has("cgroup");
+  if (cgroupNs && input.lateCgroupFd === undefined) {
+    plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
+  }
   if (newUserNs) plan.push({ op: "becomeRoot" });
   plan.push({ op: "setsid" });
   // runc's session keyring: "_ses.<id>", searchable by the container's user (KEY_USR_SEARCH).
@@ -133,6 +140,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   }
 
   pushRootfs(plan, input, newUserNs, warnings);
+  // The file system is set up: what the init does from here on is small enough for any
+  // memory limit (the user switch drops the rights to make a cgroup namespace).
+  if (input.lateCgroupFd !== undefined) {
+    plan.push({ op: "joinCgroup", fd: input.lateCgroupFd });
+    if (cgroupNs) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
+  }
 
   if (process.terminal) plan.push(openPtyOp(process.consoleSize));
   if (linux.personality) {

@@ -32,6 +32,8 @@ function fields(op: PlanOp): Fields {
       return [[op.rows, op.columns], []];
     case "unshare":
       return [[op.flags], []];
+    case "joinCgroup":
+      return [[op.fd], []];
     case "sync":
       return [[PHASE_CODES[op.phase], op.waitReply ? 1 : 0], []];
     case "becomeRoot":

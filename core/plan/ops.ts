@@ -75,6 +75,15 @@ export interface UnshareOp {
   flags: number;
 }
 
+/**
+ * Join a cgroup through an open cgroup.procs (an fd tsrunc passed) by writing "0": the
+ * init joins its memory cgroup only now, so that its own setup is not charged there.
+ */
+export interface JoinCgroupOp {
+  op: "joinCgroup";
+  fd: number;
+}
+
 /** `exec`: the process outlives tsrunc from here on (clears the parent-death signal). */
 export interface KeepAfterParentOp {
   op: "keepAfterParent";
@@ -408,7 +417,8 @@ export type PlanOp =
   | EnterContainerOp
   | OpenPtyOp
   | KeepAfterParentOp
-  | UnshareOp;
+  | UnshareOp
+  | JoinCgroupOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -461,6 +471,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   openPty: 44,
   keepAfterParent: 45,
   unshare: 46,
+  joinCgroup: 47,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

@@ -815,3 +815,27 @@ Deno.test("buildPlan() requires a process", () => {
   delete spec.process;
   assertTsruncError(() => plan(spec), /process/);
 });
+
+Deno.test("buildPlan() joins the late memory cgroup after the rootfs, then makes the cgroup namespace", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces = [{ type: "pid" }, { type: "mount" }, { type: "cgroup" }];
+  const p = buildPlan({
+    spec,
+    id: "c1",
+    bundle: BUNDLE,
+    rootfs: ROOTFS,
+    fifoPath: "/run/tsrunc/c1/exec.fifo",
+    noPivot: false,
+    noNewKeyring: false,
+    preserveFds: 0,
+    lateCgroupFd: 5,
+    host: { cgroupV1: [], fileSources: new Set(), hasKcore: true },
+  }).plan;
+  const join = p.findIndex((op) => op.op === "joinCgroup");
+  assertEquals(p[join], { op: "joinCgroup", fd: 5 });
+  assertEquals(p[join + 1], { op: "unshare", flags: CLONE.cgroup });
+  // after pivot_root (the mounts are done), before the user switch (unshare needs the rights)
+  assert(join > p.findIndex((op) => op.op === "pivotRoot"));
+  assert(join < p.findIndex((op) => op.op === "setUser"));
+  assertEquals(p.filter((op) => op.op === "unshare").length, 1);
+});
