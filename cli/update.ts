@@ -2,7 +2,7 @@
 import type { CommandContext } from "./commands.ts";
 import { TsruncError } from "../core/errors.ts";
 import { updateContainer } from "../core/lifecycle/update.ts";
-import { updateFromFlags } from "../core/cgroups/resources.ts";
+import { intelRdtFromFlags, updateFromFlags } from "../core/cgroups/resources.ts";
 import { parseResources } from "../core/spec/validate.ts";
 import { UPDATE_VALUE_FLAGS } from "./commands.ts";
 
@@ -10,6 +10,7 @@ import { UPDATE_VALUE_FLAGS } from "./commands.ts";
 export async function run(ctx: CommandContext): Promise<number> {
   const file = ctx.flags.resources as string | undefined;
   let patch;
+  let rdt;
   if (file !== undefined) {
     const text = file === "-" ? await readStdin() : readFile(file);
     patch = parseResources(text, file === "-" ? "resources (stdin)" : file);
@@ -17,8 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     const values: Record<string, string | undefined> = {};
     for (const name of UPDATE_VALUE_FLAGS) values[name] = ctx.flags[name] as string | undefined;
     patch = updateFromFlags(values);
+    rdt = intelRdtFromFlags(values);
   }
-  updateContainer(ctx.globals.root, ctx.args[0], patch);
+  updateContainer(ctx.globals.root, ctx.args[0], patch, rdt);
   return 0;
 }
 

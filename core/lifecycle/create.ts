@@ -23,6 +23,7 @@ import {
   removeCgroups,
   v1MountSources,
 } from "../cgroups/manager.ts";
+import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { hookState } from "../state/oci_state.ts";
 import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
 import { procStat } from "../state/status.ts";
@@ -104,6 +105,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   }
   const preserveFds = listenFds + options.preserveFds;
   const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
+  checkIntelRdt(spec.linux?.intelRdt, "config.json: linux.intelRdt");
   const host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups));
   const makePlan = (lateMemory: string | undefined) =>
     buildPlan({
@@ -161,6 +163,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       await libcore.waitChild(state.pid).catch(() => 0);
     }
     removeCgroups(cgroups);
+    removeIntelRdt(state.intelRdt);
     dir.remove();
     throw error;
   } finally {
@@ -211,6 +214,10 @@ async function runExecutor(
     expectPhase(receive(mine, plan, 10_000), "ready");
     writeIdMaps(spec, state.pid);
     if (state.cgroups) addProcess(state.cgroups, state.pid, lateMemory);
+    if (spec.linux?.intelRdt) {
+      state.intelRdt = applyIntelRdt(spec.linux.intelRdt, state.id, state.pid);
+      dir.write(state);
+    }
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");

@@ -5,6 +5,7 @@ import { warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { removeCgroups } from "../cgroups/manager.ts";
+import { removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { killAll, waitInitGone } from "./processes.ts";
 import { openContainer, type Opened } from "./open.ts";
 
@@ -35,6 +36,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       killAll(state, 9);
       removeCgroups(state.cgroups);
     }
+    removeIntelRdt(state.intelRdt);
     opened.dir.remove();
     const poststop = state.hooks?.poststop ?? [];
     if (poststop.length > 0) {

@@ -2,17 +2,29 @@
 import { TsruncError } from "../errors.ts";
 import { setResources } from "../cgroups/manager.ts";
 import { mergeResources } from "../cgroups/resources.ts";
-import type { LinuxResources } from "../spec/types.ts";
+import type { LinuxIntelRdt, LinuxResources } from "../spec/types.ts";
+import { schemataLines, writeSchemata } from "../cgroups/intel_rdt.ts";
 import { openContainer } from "./open.ts";
 
 /** Apply `patch` over the container's resources; state.json keeps the result. */
-export function updateContainer(root: string, id: string, patch: LinuxResources): void {
+export function updateContainer(
+  root: string,
+  id: string,
+  patch: LinuxResources,
+  rdt?: LinuxIntelRdt,
+): void {
   const opened = openContainer(root, id);
   try {
     const { state, status } = opened;
     if (status === "stopped") throw new TsruncError("cannot update a stopped container");
     if (!state.cgroups || Object.keys(state.cgroups.dirs).length === 0) {
       throw new TsruncError(`container ${id} has no cgroups to update`);
+    }
+    if (rdt) {
+      if (!state.intelRdt) {
+        throw new TsruncError(`container ${id} has no Intel RDT group (linux.intelRdt) to update`);
+      }
+      writeSchemata(state.intelRdt.dir, schemataLines(rdt));
     }
     const merged = mergeResources(state.resources ?? {}, patch);
     // Devices are not changed by update (as runc's update).
