@@ -152,6 +152,7 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_EXEC: return op_exec(c, op);
   case OP_ENTER_CONTAINER: return op_enter_container(c, op);
   case OP_OPEN_PTY: return op_open_pty(c, op);
+  case OP_SECCOMP: return op_seccomp(c, op);
   case OP_JOIN_CGROUP: {
     /* "0": the writing process itself */
     ssize_t n = write((int)op->ints[0], "0", 1);

@@ -62,6 +62,9 @@ int op_exec(struct ctx *c, const struct op *op);
 /* resolve.c */
 int op_resolve_exec(struct ctx *c, const struct op *op);
 
+/* seccomp.c */
+int op_seccomp(struct ctx *c, const struct op *op);
+
 /* hooks.c */
 int op_hook(struct ctx *c, const struct op *op);
 

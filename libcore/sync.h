@@ -10,6 +10,7 @@ enum {
   MSG_ERROR = 3, /* a = op index, b = errno | MSG_ERROR_EXPLAINED?, payload = message */
   MSG_GO = 4,    /* from tsrunc: go on; payload = state JSON for hooks */
   MSG_CONSOLE = 5, /* carries the pty master (SCM_RIGHTS) */
+  MSG_SECCOMP = 6, /* carries the seccomp notify fd (SCM_RIGHTS) */
 };
 
 /* Set in an error's b when the message needs no errno text after it. */

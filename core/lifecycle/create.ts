@@ -12,7 +12,7 @@ import { buildPlan, hostPath } from "../plan/build.ts";
 import { encodePlan } from "../plan/encode.ts";
 import { gatherHostFacts } from "../plan/host_facts.ts";
 import { PHASE_CODES, type Plan } from "../plan/ops.ts";
-import type { OciSpec } from "../spec/types.ts";
+import type { LinuxSeccomp, OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
 import {
@@ -24,7 +24,7 @@ import {
   v1MountSources,
 } from "../cgroups/manager.ts";
 import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
-import { hookState } from "../state/oci_state.ts";
+import { hookState, OCI_VERSION } from "../state/oci_state.ts";
 import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
 import { procStat } from "../state/status.ts";
 import { ContainerDir, type StoredState } from "../state/store.ts";
@@ -142,6 +142,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     noNewKeyring: options.noNewKeyring,
     cgroups,
     resources: spec.linux?.resources,
+    seccomp: spec.linux?.seccomp,
   };
   let ptyMaster: number | undefined;
   try {
@@ -227,21 +228,58 @@ async function runExecutor(
     const both = `${creating}\0${hookState(state, "created")}`;
     libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(both));
 
-    let message = receive(mine, plan, SETUP_TIMEOUT_MS);
     let ptyMaster: number | undefined;
-    if (message.type === MSG.CONSOLE) {
-      ptyMaster = takeConsole(message, options.consoleSocket);
-      message = receive(mine, plan, SETUP_TIMEOUT_MS);
-    }
     try {
-      expectPhase(message, "created");
+      for (;;) {
+        const message = receive(mine, plan, SETUP_TIMEOUT_MS);
+        if (message.type === MSG.CONSOLE) {
+          ptyMaster = takeConsole(message, options.consoleSocket);
+        } else if (message.type === MSG.SECCOMP) {
+          sendSeccompFd(message, spec.linux?.seccomp, hookState(state, "creating"), state.pid);
+        } else {
+          expectPhase(message, "created");
+          return ptyMaster;
+        }
+      }
     } catch (error) {
       if (ptyMaster !== undefined) libcore.close(ptyMaster);
       throw error;
     }
-    return ptyMaster;
   } finally {
     libcore.close(mine);
+  }
+}
+
+/**
+ * SCMP_ACT_NOTIFY: the listener fd goes to seccomp.listenerPath with the container
+ * process state (runtime-spec: ociVersion, fds, pid, metadata, state), as runc sends it.
+ */
+export function sendSeccompFd(
+  message: libcore.RawMessage,
+  seccomp: LinuxSeccomp | undefined,
+  stateJson: string,
+  pid: number,
+): void {
+  if (message.fd < 0) throw new TsruncError("the container process sent no seccomp fd");
+  try {
+    const path = seccomp?.listenerPath;
+    if (!path) throw new TsruncError("seccomp notify fd without a listenerPath");
+    const processState = JSON.stringify({
+      ociVersion: OCI_VERSION,
+      fds: ["seccompFd"],
+      pid,
+      metadata: seccomp?.listenerMetadata ?? "",
+      state: JSON.parse(stateJson),
+    });
+    try {
+      libcore.sendFdTo(path, message.fd, processState);
+    } catch (error) {
+      throw new TsruncError(
+        `config.json: linux.seccomp.listenerPath: ${(error as Error).message}`,
+      );
+    }
+  } finally {
+    libcore.close(message.fd);
   }
 }
 

@@ -17,7 +17,9 @@ import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts
 import { passwdHome } from "../plan/host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
-import { checkConsoleSocket, receive, takeConsole, writePidFile } from "./create.ts";
+import { checkConsoleSocket, receive, sendSeccompFd, takeConsole, writePidFile } from "./create.ts";
+import { hookState } from "../state/oci_state.ts";
+import type { StoredState } from "../state/store.ts";
 import { openContainer } from "./open.ts";
 
 /** Options of exec. */
@@ -88,6 +90,7 @@ export function execProcess(options: ExecOptions): Execed {
       joinFlags: namespacesToJoin(state.pid),
       noNewKeyring: state.noNewKeyring === true,
       preserveFds: options.preserveFds,
+      seccomp: state.seccomp,
       home: options.process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
         : passwdHome(state.rootfs, options.process.user?.uid ?? 0),
@@ -98,7 +101,7 @@ export function execProcess(options: ExecOptions): Execed {
       if (!cgroups) throw new TsruncError("--cgroup: the container has no cgroups");
       cgroups = subCgroups(cgroups, options.cgroups);
     }
-    return runExecExecutor(built.plan, pidfd, options, cgroups);
+    return runExecExecutor(built.plan, pidfd, options, cgroups, state);
   } finally {
     libcore.close(pidfd);
   }
@@ -125,6 +128,7 @@ function runExecExecutor(
   pidfd: number,
   options: ExecOptions,
   cgroups: CgroupRecord | undefined,
+  state: StoredState,
 ): Execed {
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
@@ -165,10 +169,13 @@ function runExecExecutor(
         if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) break;
         throw error;
       }
-      if (message.type !== MSG.CONSOLE) {
+      if (message.type === MSG.CONSOLE) {
+        ptyMaster = takeConsole(message, options.consoleSocket);
+      } else if (message.type === MSG.SECCOMP) {
+        sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid);
+      } else {
         throw new TsruncError(`unexpected message ${message.type} from the exec'd process`);
       }
-      ptyMaster = takeConsole(message, options.consoleSocket);
     }
     if (options.pidFile) writePidFile(options.pidFile, pid);
     return { pid, ptyMaster };

@@ -11,7 +11,8 @@
 import type { OciSpec } from "../spec/types.ts";
 import { TsruncError } from "../errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
-import type { Plan, PlanOp } from "./ops.ts";
+import type { Plan, PlanOp, SeccompOp } from "./ops.ts";
+import { seccompOp } from "./seccomp.ts";
 import {
   CAPABILITIES,
   DEVICE_TYPES,
@@ -157,12 +158,23 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     }
     plan.push({ op: "personality", persona: domain });
   }
-  const env = pushProcess(plan, process, input.host.home, "config.json: process", warnings);
+  const seccomp = linux.seccomp
+    ? seccompOp(linux.seccomp, "config.json: linux.seccomp")
+    : undefined;
+  const { env, lateSeccomp } = pushProcess(
+    plan,
+    process,
+    input.host.home,
+    "config.json: process",
+    warnings,
+    seccomp,
+  );
 
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
   plan.push({ op: "waitStart" });
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
+  if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };
@@ -181,7 +193,8 @@ export function pushProcess(
   home: string | undefined,
   where: string,
   warnings: string[],
-): string[] {
+  seccomp?: SeccompOp,
+): { env: string[]; lateSeccomp?: SeccompOp } {
   if (process.oomScoreAdj !== undefined) {
     plan.push({
       op: "writeFile",
@@ -229,6 +242,11 @@ export function pushProcess(
     cwd,
   });
 
+  // seccomp as late as possible: just before execve when no_new_privs allows loading it
+  // without rights; else while CAP_SYS_ADMIN is still there (as runc). A notify filter
+  // needs tsrunc at the other end of the sync socket: before `created`.
+  const early = seccomp && (!process.noNewPrivileges || seccomp.notify);
+  if (early) plan.push(seccomp);
   const caps = process.capabilities ?? {};
   const mask = (set: string, names: readonly string[] | undefined) =>
     capabilityMask(names ?? [], `${where}.capabilities.${set}`, warnings);
@@ -251,7 +269,7 @@ export function pushProcess(
   });
   if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
 
-  return env;
+  return { env, lateSeccomp: early ? undefined : seccomp };
 }
 
 /** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */

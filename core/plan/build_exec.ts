@@ -9,6 +9,8 @@
 import { type OciProcess, openPtyOp, pushProcess } from "./build.ts";
 import type { BuiltPlan } from "./build.ts";
 import type { PlanOp } from "./ops.ts";
+import { seccompOp } from "./seccomp.ts";
+import type { LinuxSeccomp } from "../spec/types.ts";
 
 /** Everything that decides an exec plan. */
 export interface ExecPlanInput {
@@ -25,6 +27,8 @@ export interface ExecPlanInput {
   preserveFds: number;
   /** HOME of the process user from the container's /etc/passwd, when env sets none. */
   home?: string;
+  /** The container's linux.seccomp: exec'd processes get the same filter. */
+  seccomp?: LinuxSeccomp;
 }
 
 /** Build the plan for `exec`. */
@@ -41,10 +45,21 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   // runc's exec joins the container's session keyring by its name.
   if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
   if (process.terminal) plan.push(openPtyOp(process.consoleSize));
-  const env = pushProcess(plan, process, input.home, input.where, warnings);
+  const seccomp = input.seccomp
+    ? seccompOp(input.seccomp, "config.json: linux.seccomp")
+    : undefined;
+  const { env, lateSeccomp } = pushProcess(
+    plan,
+    process,
+    input.home,
+    input.where,
+    warnings,
+    seccomp,
+  );
   // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });
+  if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };

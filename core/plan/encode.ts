@@ -34,6 +34,24 @@ function fields(op: PlanOp): Fields {
       return [[op.flags], []];
     case "joinCgroup":
       return [[op.fd], []];
+    case "seccomp": {
+      // ints: default action, flags, notify, #arches, #rules, then per rule: action,
+      // #names, #args, per arg: index, op, value, valueTwo; strs: arches, then names
+      const ints: (number | bigint)[] = [
+        op.defaultAction,
+        op.flags,
+        op.notify ? 1 : 0,
+        op.architectures.length,
+        op.rules.length,
+      ];
+      const strs = [...op.architectures];
+      for (const rule of op.rules) {
+        ints.push(rule.action, rule.names.length, rule.args.length);
+        for (const arg of rule.args) ints.push(arg.index, arg.op, arg.value, arg.valueTwo);
+        strs.push(...rule.names);
+      }
+      return [ints, strs];
+    }
     case "sync":
       return [[PHASE_CODES[op.phase], op.waitReply ? 1 : 0], []];
     case "becomeRoot":

@@ -84,6 +84,27 @@ export interface JoinCgroupOp {
   fd: number;
 }
 
+/** One seccomp rule: the syscalls, the action, and the conditions that must all hold. */
+export interface SeccompRule {
+  action: number;
+  names: string[];
+  args: { index: number; op: number; value: bigint; valueTwo: bigint }[];
+}
+
+/**
+ * Load a seccomp filter (libseccomp): SCMP_ACT_* values, libseccomp arch names, flag
+ * bits of core/plan/seccomp.ts. With `notify` the listener fd goes to tsrunc on the sync
+ * socket.
+ */
+export interface SeccompOp {
+  op: "seccomp";
+  defaultAction: number;
+  flags: number;
+  architectures: string[];
+  rules: SeccompRule[];
+  notify: boolean;
+}
+
 /** `exec`: the process outlives tsrunc from here on (clears the parent-death signal). */
 export interface KeepAfterParentOp {
   op: "keepAfterParent";
@@ -418,7 +439,8 @@ export type PlanOp =
   | OpenPtyOp
   | KeepAfterParentOp
   | UnshareOp
-  | JoinCgroupOp;
+  | JoinCgroupOp
+  | SeccompOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -472,6 +494,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   keepAfterParent: 45,
   unshare: 46,
   joinCgroup: 47,
+  seccomp: 48,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

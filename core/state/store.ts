@@ -6,7 +6,7 @@
 import { TsruncError } from "../errors.ts";
 import type { CgroupRecord } from "../cgroups/manager.ts";
 import type { RdtRecord } from "../cgroups/intel_rdt.ts";
-import type { LinuxResources, OciSpec } from "../spec/types.ts";
+import type { LinuxResources, LinuxSeccomp, OciSpec } from "../spec/types.ts";
 
 /** What tsrunc keeps about a container (runtime-spec state plus its own fields). */
 export interface StoredState {
@@ -32,6 +32,8 @@ export interface StoredState {
   noNewKeyring?: boolean;
   /** The container's cgroups (directories, which ones tsrunc made). */
   cgroups?: CgroupRecord;
+  /** linux.seccomp: exec'd processes get the same filter. */
+  seccomp?: LinuxSeccomp;
   /** The container's Intel RDT (resctrl) group, if any. */
   intelRdt?: RdtRecord;
   /** linux.resources as last applied (create, then each `update`). */

@@ -1,0 +1,96 @@
+/* The seccomp filter of the container's process, built with libseccomp from the plan's
+ * rules (core/plan/seccomp.ts decided every value). */
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "executor.h"
+#include "sync.h"
+
+enum { FLAG_TSYNC = 1, FLAG_LOG = 2, FLAG_SPEC_ALLOW = 4, FLAG_WAIT_KILLABLE_RECV = 8 };
+
+/* ints: default action, flags, notify, #arches, #rules, then per rule: action, #names,
+ * #args, per arg: index, op, value, valueTwo; strs: arches, then every rule's names */
+int op_seccomp(struct ctx *c, const struct op *op) {
+  const int64_t *in = op->ints;
+  uint32_t default_action = (uint32_t)in[0];
+  int flags = (int)in[1], notify = (int)in[2], narches = (int)in[3], nrules = (int)in[4];
+  int at = 5, s = 0;
+  scmp_filter_ctx filter = seccomp_init(default_action);
+  if (!filter) return explain(c, -EINVAL, "seccomp: cannot make a filter with default action 0x%x", default_action);
+  int r = 0;
+  /* tsrunc sets no_new_privs itself, only when the config asks for it */
+  seccomp_attr_set(filter, SCMP_FLTATR_CTL_NNP, 0);
+  if ((flags & FLAG_TSYNC) && (r = seccomp_attr_set(filter, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
+    fail(c, r, "seccomp: flag SECCOMP_FILTER_FLAG_TSYNC");
+    goto out;
+  }
+  if ((flags & FLAG_LOG) && (r = seccomp_attr_set(filter, SCMP_FLTATR_CTL_LOG, 1)) < 0) {
+    fail(c, r, "seccomp: flag SECCOMP_FILTER_FLAG_LOG");
+    goto out;
+  }
+  if ((flags & FLAG_SPEC_ALLOW) && (r = seccomp_attr_set(filter, SCMP_FLTATR_CTL_SSB, 1)) < 0) {
+    fail(c, r, "seccomp: flag SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    goto out;
+  }
+  if (flags & FLAG_WAIT_KILLABLE_RECV) {
+    r = explain(c, -EOPNOTSUPP,
+                "seccomp: flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6 (this is %d.%d.%d)",
+                SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+    goto out;
+  }
+  for (int i = 0; i < narches; i++, s++) {
+    uint32_t arch = seccomp_arch_resolve_name(op->strs[s]);
+    if (arch == 0) {
+      r = explain(c, -EINVAL, "seccomp: unknown architecture %s", op->strs[s]);
+      goto out;
+    }
+    r = seccomp_arch_add(filter, arch);
+    if (r < 0 && r != -EEXIST) {
+      fail(c, r, "seccomp: add architecture %s", op->strs[s]);
+      goto out;
+    }
+    r = 0;
+  }
+  for (int i = 0; i < nrules; i++) {
+    uint32_t action = (uint32_t)in[at];
+    int nnames = (int)in[at + 1], nargs = (int)in[at + 2];
+    at += 3;
+    struct scmp_arg_cmp args[6];
+    for (int j = 0; j < nargs && j < 6; j++, at += 4) {
+      args[j] = (struct scmp_arg_cmp){.arg = (unsigned)in[at], .op = (enum scmp_compare)in[at + 1],
+                                      .datum_a = (scmp_datum_t)in[at + 2],
+                                      .datum_b = (scmp_datum_t)in[at + 3]};
+    }
+    for (int j = 0; j < nnames; j++, s++) {
+      int nr = seccomp_syscall_resolve_name(op->strs[s]);
+      if (nr == __NR_SCMP_ERROR) continue; /* unknown here: skipped, as runc does */
+      r = seccomp_rule_add_array(filter, action, nr, (unsigned)(nargs < 6 ? nargs : 6), args);
+      if (r < 0) {
+        fail(c, r, "seccomp: rule for %s", op->strs[s]);
+        goto out;
+      }
+    }
+  }
+  r = seccomp_load(filter);
+  if (r < 0) {
+    fail(c, r, "seccomp: load the filter");
+    goto out;
+  }
+  if (notify) {
+    int fd = seccomp_notify_fd(filter);
+    if (fd < 0) {
+      r = fail(c, fd, "seccomp: notify fd");
+      goto out;
+    }
+    r = sync_send_fd(c->sync_fd, MSG_SECCOMP, 0, "seccompFd", 9, fd);
+    close(fd);
+    if (r < 0) fail(c, r, "seccomp: send the notify fd to tsrunc");
+  }
+out:
+  seccomp_release(filter);
+  return r;
+}
