@@ -14,7 +14,7 @@ import { buildExecPlan } from "../plan/build_exec.ts";
 import { encodePlan } from "../plan/encode.ts";
 import { PHASE_CODES, type Plan } from "../plan/ops.ts";
 import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
-import { passwdHome } from "../plan/host_facts.ts";
+import { hostLsm, passwdHome } from "../plan/host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
 import { checkConsoleSocket, receive, sendSeccompFd, takeConsole, writePidFile } from "./create.ts";
@@ -91,6 +91,7 @@ export function execProcess(options: ExecOptions): Execed {
       noNewKeyring: state.noNewKeyring === true,
       preserveFds: options.preserveFds,
       seccomp: state.seccomp,
+      lsm: hostLsm(),
       home: options.process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
         : passwdHome(state.rootfs, options.process.user?.uid ?? 0),

@@ -34,6 +34,8 @@ export interface HostFacts {
   hasKcore: boolean;
   /** HOME of the process user from the rootfs' /etc/passwd, when the config sets none. */
   home?: string;
+  /** Linux security modules the host has enabled. */
+  lsm?: { apparmor: boolean; selinux: boolean };
 }
 
 /** Everything that decides a plan. */
@@ -161,19 +163,24 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   const seccomp = linux.seccomp
     ? seccompOp(linux.seccomp, "config.json: linux.seccomp")
     : undefined;
-  const { env, lateSeccomp } = pushProcess(
+  const { env, lateSeccomp, labels } = pushProcess(
     plan,
     process,
     input.host.home,
     "config.json: process",
     warnings,
     seccomp,
+    input.host.lsm,
   );
+  if (linux.mountLabel && !input.host.lsm?.selinux) {
+    throw new TsruncError("config.json: linux.mountLabel: SELinux is not enabled on this system");
+  }
 
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
   plan.push({ op: "waitStart" });
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
+  plan.push(...labels);
   if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   plan.push({ op: "exec", args: process.args!, env });
@@ -194,7 +201,9 @@ export function pushProcess(
   where: string,
   warnings: string[],
   seccomp?: SeccompOp,
-): { env: string[]; lateSeccomp?: SeccompOp } {
+  lsm: { apparmor: boolean; selinux: boolean } = { apparmor: false, selinux: false },
+): { env: string[]; lateSeccomp?: SeccompOp; labels: PlanOp[] } {
+  const labels = lsmLabelOps(process, where, lsm);
   if (process.oomScoreAdj !== undefined) {
     plan.push({
       op: "writeFile",
@@ -269,7 +278,41 @@ export function pushProcess(
   });
   if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
 
-  return { env, lateSeccomp: early ? undefined : seccomp };
+  return { env, lateSeccomp: early ? undefined : seccomp, labels };
+}
+
+/**
+ * AppArmor profile and SELinux label of the process: written to /proc/self/attr just
+ * before execve (they apply from it on). Asked for on a host without that LSM: an error,
+ * as runc's ("apparmor/selinux is not enabled on this system").
+ */
+function lsmLabelOps(
+  process: OciProcess,
+  where: string,
+  lsm: { apparmor: boolean; selinux: boolean },
+): PlanOp[] {
+  const ops: PlanOp[] = [];
+  if (process.apparmorProfile) {
+    if (!lsm.apparmor) {
+      throw new TsruncError(
+        `${where}.apparmorProfile: AppArmor is not enabled on this system (profile "${process.apparmorProfile}")`,
+      );
+    }
+    ops.push({
+      op: "writeFile",
+      path: "/proc/self/attr/apparmor/exec",
+      content: `exec ${process.apparmorProfile}`,
+    });
+  }
+  if (process.selinuxLabel) {
+    if (!lsm.selinux) {
+      throw new TsruncError(
+        `${where}.selinuxLabel: SELinux is not enabled on this system (label "${process.selinuxLabel}")`,
+      );
+    }
+    ops.push({ op: "writeFile", path: "/proc/self/attr/exec", content: process.selinuxLabel });
+  }
+  return ops;
 }
 
 /** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */

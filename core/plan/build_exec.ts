@@ -29,6 +29,8 @@ export interface ExecPlanInput {
   home?: string;
   /** The container's linux.seccomp: exec'd processes get the same filter. */
   seccomp?: LinuxSeccomp;
+  /** Linux security modules the host has enabled. */
+  lsm?: { apparmor: boolean; selinux: boolean };
 }
 
 /** Build the plan for `exec`. */
@@ -48,17 +50,19 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;
-  const { env, lateSeccomp } = pushProcess(
+  const { env, lateSeccomp, labels } = pushProcess(
     plan,
     process,
     input.home,
     input.where,
     warnings,
     seccomp,
+    input.lsm,
   );
   // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });
+  plan.push(...labels);
   if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   plan.push({ op: "exec", args: process.args!, env });

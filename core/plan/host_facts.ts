@@ -29,10 +29,22 @@ export function gatherHostFacts(
     cgroupV1: wantsCgroup ? cgroupV1 : [],
     fileSources,
     hasKcore: exists("/proc/kcore"),
+    lsm: hostLsm(),
     home: spec.process?.env?.some((e) => e.startsWith("HOME="))
       ? undefined
       : passwdHome(rootfs, spec.process?.user?.uid ?? 0),
   };
+}
+
+/** Which LSMs the host has enabled (AppArmor's module parameter, selinuxfs). */
+export function hostLsm(): { apparmor: boolean; selinux: boolean } {
+  let apparmor = false;
+  try {
+    apparmor = Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() === "Y";
+  } catch {
+    // no AppArmor
+  }
+  return { apparmor, selinux: exists("/sys/fs/selinux/enforce") };
 }
 
 function exists(path: string): boolean {

@@ -839,3 +839,58 @@ Deno.test("buildPlan() joins the late memory cgroup after the rootfs, then makes
   assert(join < p.findIndex((op) => op.op === "setUser"));
   assertEquals(p.filter((op) => op.op === "unshare").length, 1);
 });
+
+Deno.test("buildPlan() writes the AppArmor profile and SELinux label just before exec, where enabled", () => {
+  const spec = baseSpec();
+  spec.process!.apparmorProfile = "tsrunc-test";
+  spec.process!.selinuxLabel = "system_u:system_r:container_t:s0";
+  const p = plan(spec, { host: { lsm: { apparmor: true, selinux: true } } });
+  assertEquals(p.slice(-4, -2), [
+    { op: "writeFile", path: "/proc/self/attr/apparmor/exec", content: "exec tsrunc-test" },
+    {
+      op: "writeFile",
+      path: "/proc/self/attr/exec",
+      content: "system_u:system_r:container_t:s0",
+    },
+  ]);
+});
+
+Deno.test("buildPlan() refuses an AppArmor profile or SELinux label the host cannot apply", () => {
+  const apparmor = baseSpec();
+  apparmor.process!.apparmorProfile = "p";
+  assertTsruncError(
+    () => plan(apparmor),
+    /config\.json: process\.apparmorProfile: AppArmor is not enabled/,
+  );
+  const selinux = baseSpec();
+  selinux.process!.selinuxLabel = "l";
+  assertTsruncError(() => plan(selinux), /process\.selinuxLabel: SELinux is not enabled/);
+  const mountLabel = baseSpec();
+  mountLabel.linux!.mountLabel = "l";
+  assertTsruncError(() => plan(mountLabel), /linux\.mountLabel: SELinux is not enabled/);
+});
+
+Deno.test("buildPlan() loads seccomp before exec with no_new_privs, before the cap drop without", () => {
+  const spec = baseSpec();
+  spec.linux!.seccomp = {
+    defaultAction: "SCMP_ACT_ALLOW",
+    syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO", errnoRet: 38 }],
+  };
+  spec.process!.noNewPrivileges = true;
+  const late = plan(spec);
+  assertEquals(names(late).slice(-3), ["seccomp", "closeFds", "exec"]);
+  assertEquals(late.at(-3), {
+    op: "seccomp",
+    defaultAction: 0x7fff0000,
+    flags: 0,
+    architectures: [],
+    rules: [{ action: 0x00050000 | 38, names: ["mkdir"], args: [] }],
+    notify: false,
+  });
+  spec.process!.noNewPrivileges = false;
+  const early = plan(spec);
+  assertEquals(
+    indexOf(early, (op) => op.op === "seccomp", "seccomp") + 1,
+    indexOf(early, (op) => op.op === "capBounding", "capBounding"),
+  );
+});
