@@ -19,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new TsruncError(`invalid log-format "${logFormat}": use text or json`);
     }
     const globals: Globals = {
-      root: String(global.flags.root),
+      root: stateRoot(String(global.flags.root)),
       log: global.flags.log as string | undefined,
       logFormat,
       debug: global.flags.debug === true,
@@ -59,6 +59,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     report(error);
     return failureStatus;
   }
+}
+
+/**
+ * --root; by default /run/tsrunc, or $XDG_RUNTIME_DIR/tsrunc for a user who is not root
+ * (as runc's rootless default).
+ */
+function stateRoot(flag: string): string {
+  const xdg = Deno.env.get("XDG_RUNTIME_DIR");
+  if (flag === "/run/tsrunc" && Deno.uid() !== 0 && xdg) return `${xdg}/tsrunc`;
+  return flag;
 }
 
 function checkArgCount(where: string, expected: number | [number, number], got: number): void {

@@ -276,6 +276,15 @@ export function lateMemoryCgroup(record: CgroupRecord): string | undefined {
   return record.version === 1 ? v1DirOf(record, "memory") : undefined;
 }
 
+/** tsrunc's own v1 cgroups as a `cgroup` mount shows them (when the container has none). */
+export function ownMountSources(): { name: string; hostPath: string }[] {
+  const own = parseProcCgroup(Deno.readTextFileSync("/proc/self/cgroup"));
+  return readLayout().v1.map((h) => ({
+    name: h.mountpoint.slice(h.mountpoint.lastIndexOf("/") + 1),
+    hostPath: h.mountpoint + (own.get(h.key) ?? own.get(h.key.split(",").sort().join(",")) ?? "/"),
+  }));
+}
+
 /** Put pid into the container's cgroups (but the directory `except`). */
 export function addProcess(record: CgroupRecord, pid: number, except?: string): void {
   for (const dir of Object.values(record.dirs)) {

@@ -19,6 +19,7 @@ import {
   addProcess,
   createCgroups,
   lateMemoryCgroup,
+  ownMountSources,
   placeCgroups,
   removeCgroups,
   v1MountSources,
@@ -106,7 +107,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   const preserveFds = listenFds + options.preserveFds;
   const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
   checkIntelRdt(spec.linux?.intelRdt, "config.json: linux.intelRdt");
-  const host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups));
+  let host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups));
   const makePlan = (lateMemory: string | undefined) =>
     buildPlan({
       spec,
@@ -119,6 +120,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       preserveFds,
       // fds of the executor: 3+N sync, 4+N plan, 5+N the memory cgroup.procs
       lateCgroupFd: lateMemory ? 5 + preserveFds : undefined,
+      setgroupsDenied: setgroupsDenied(spec),
       host,
     });
   let built = makePlan(lateMemoryCgroup(cgroups));
@@ -149,8 +151,12 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
     createCgroups(cgroups, spec);
-    // skipped (no cgroupfs access): the init joins no memory cgroup either
-    if (!lateMemoryCgroup(cgroups)) built = makePlan(undefined);
+    if (Object.keys(cgroups.dirs).length === 0) {
+      // skipped (no cgroupfs access): a `cgroup` mount shows tsrunc's own cgroups, and
+      // the init joins no memory cgroup
+      host = { ...host, cgroupV1: host.cgroupV1.length > 0 ? ownMountSources() : [] };
+      built = makePlan(undefined);
+    }
     dir.write(state);
     ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
     state.createdDone = true;
@@ -376,17 +382,75 @@ function makeExecFifo(path: string, spec: OciSpec): void {
   if (uid !== 0 || gid !== 0) Deno.chownSync(path, uid, gid);
 }
 
-/** uid_map/gid_map of a new user namespace; as root tsrunc writes them directly. */
+/**
+ * uid_map/gid_map of a new user namespace. Root writes them directly. A user writes a
+ * mapping of only their own ids directly too (setgroups then has to be "deny"); anything
+ * more goes through the setuid helpers newuidmap/newgidmap (Debian's uidmap), which check
+ * /etc/subuid and /etc/subgid, as runc does rootless.
+ */
 function writeIdMaps(spec: OciSpec, pid: number): void {
   const newUserNs = spec.linux?.namespaces?.some((n) => n.type === "user" && !n.path);
   if (!newUserNs) return;
-  const format = (maps: { containerID: number; hostID: number; size: number }[] | undefined) =>
-    (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  const uidMaps = spec.linux?.uidMappings ?? [];
+  const gidMaps = spec.linux?.gidMappings ?? [];
+  const format = (maps: { containerID: number; hostID: number; size: number }[]) =>
+    maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+  const root = Deno.uid() === 0;
   try {
-    Deno.writeTextFileSync(`/proc/${pid}/uid_map`, format(spec.linux?.uidMappings));
-    Deno.writeTextFileSync(`/proc/${pid}/gid_map`, format(spec.linux?.gidMappings));
+    if (root || ownIdOnly(uidMaps, Deno.uid() ?? -1)) {
+      Deno.writeTextFileSync(`/proc/${pid}/uid_map`, format(uidMaps));
+    } else {
+      runIdMapHelper("newuidmap", pid, uidMaps);
+    }
+    if (root || ownIdOnly(gidMaps, Deno.gid() ?? -1)) {
+      if (!root) Deno.writeTextFileSync(`/proc/${pid}/setgroups`, "deny");
+      Deno.writeTextFileSync(`/proc/${pid}/gid_map`, format(gidMaps));
+    } else {
+      runIdMapHelper("newgidmap", pid, gidMaps);
+    }
   } catch (error) {
+    if (error instanceof TsruncError) throw error;
     throw wrapError("write user namespace id maps", error);
+  }
+}
+
+function ownIdOnly(maps: { hostID: number; size: number }[], id: number): boolean {
+  return maps.length === 1 && maps[0].hostID === id && maps[0].size === 1;
+}
+
+/**
+ * Whether the container's setgroups will be "deny": a user mapping only their own gid
+ * (the kernel requires it); the init then keeps its groups, as runc's rootless does.
+ */
+function setgroupsDenied(spec: OciSpec): boolean {
+  const newUserNs = spec.linux?.namespaces?.some((n) => n.type === "user" && !n.path);
+  return newUserNs === true && Deno.uid() !== 0 &&
+    ownIdOnly(spec.linux?.gidMappings ?? [], Deno.gid() ?? -1);
+}
+
+function runIdMapHelper(
+  helper: "newuidmap" | "newgidmap",
+  pid: number,
+  maps: { containerID: number; hostID: number; size: number }[],
+): void {
+  const args = [String(pid), ...maps.flatMap((m) => [m.containerID, m.hostID, m.size].map(String))];
+  let output: Deno.CommandOutput;
+  try {
+    output = new Deno.Command(helper, { args, stdout: "null", stderr: "piped" }).outputSync();
+  } catch (error) {
+    throw new TsruncError(
+      `${helper}: ${
+        (error as Error).message
+      }: mapping several ids as a user needs ${helper} (Debian package uidmap)`,
+    );
+  }
+  if (!output.success) {
+    const reason = new TextDecoder().decode(output.stderr).trim().split("\n").pop();
+    throw new TsruncError(
+      `${helper} ${args.join(" ")}: ${reason} (see /etc/sub${
+        helper === "newuidmap" ? "u" : "g"
+      }id)`,
+    );
   }
 }
 

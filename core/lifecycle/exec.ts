@@ -92,6 +92,7 @@ export function execProcess(options: ExecOptions): Execed {
       preserveFds: options.preserveFds,
       seccomp: state.seccomp,
       lsm: hostLsm(),
+      setgroupsDenied: readSetgroups(state.pid) === "deny",
       home: options.process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
         : passwdHome(state.rootfs, options.process.user?.uid ?? 0),
@@ -105,6 +106,15 @@ export function execProcess(options: ExecOptions): Execed {
     return runExecExecutor(built.plan, pidfd, options, cgroups, state);
   } finally {
     libcore.close(pidfd);
+  }
+}
+
+/** /proc/PID/setgroups ("allow" or "deny"), if readable. */
+function readSetgroups(pid: number): string | undefined {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/setgroups`).trim();
+  } catch {
+    return undefined;
   }
 }
 

@@ -53,6 +53,8 @@ export interface PlanInput {
   preserveFds: number;
   /** fd (in the executor) of a cgroup.procs the init joins just before execve. */
   lateCgroupFd?: number;
+  /** Rootless with a single gid mapped: setgroups(2) is denied in the container. */
+  setgroupsDenied?: boolean;
   host: HostFacts;
 }
 
@@ -171,6 +173,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     warnings,
     seccomp,
     input.host.lsm,
+    input.setgroupsDenied,
   );
   if (linux.mountLabel && !input.host.lsm?.selinux) {
     throw new TsruncError("config.json: linux.mountLabel: SELinux is not enabled on this system");
@@ -202,6 +205,7 @@ export function pushProcess(
   warnings: string[],
   seccomp?: SeccompOp,
   lsm: { apparmor: boolean; selinux: boolean } = { apparmor: false, selinux: false },
+  setgroupsDenied = false,
 ): { env: string[]; lateSeccomp?: SeccompOp; labels: PlanOp[] } {
   const labels = lsmLabelOps(process, where, lsm);
   if (process.oomScoreAdj !== undefined) {
@@ -261,12 +265,17 @@ export function pushProcess(
     capabilityMask(names ?? [], `${where}.capabilities.${set}`, warnings);
   plan.push({ op: "capBounding", keep: mask("bounding", caps.bounding) });
   const user = process.user ?? { uid: 0, gid: 0 };
+  if (setgroupsDenied && (user.additionalGids ?? []).length > 0) {
+    throw new TsruncError(
+      `${where}.user.additionalGids: a rootless container without newgidmap cannot have additional groups`,
+    );
+  }
   plan.push({
     op: "setUser",
     uid: user.uid ?? 0,
     gid: user.gid ?? 0,
     groups: user.additionalGids ?? [],
-    setGroups: true,
+    setGroups: !setgroupsDenied,
   });
   plan.push({ op: "umask", mask: user.umask ?? 0o022 });
   plan.push({

@@ -31,6 +31,8 @@ export interface ExecPlanInput {
   seccomp?: LinuxSeccomp;
   /** Linux security modules the host has enabled. */
   lsm?: { apparmor: boolean; selinux: boolean };
+  /** The container's user namespace denies setgroups(2) (rootless). */
+  setgroupsDenied?: boolean;
 }
 
 /** Build the plan for `exec`. */
@@ -58,6 +60,7 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
     warnings,
     seccomp,
     input.lsm,
+    input.setgroupsDenied,
   );
   // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
   // program runs, and a failure before that still reaches tsrunc as an error.
