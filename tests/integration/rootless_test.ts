@@ -5,7 +5,7 @@
  * user cannot do (cgroup limits).
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { IS_ROOT, makeRootfs, tsruncCommand, uniqueId } from "./_helpers.ts";
+import { type Config, IS_ROOT, makeRootfs, tsruncCommand, uniqueId } from "./_helpers.ts";
 
 const USER = "tsrunc-rl";
 const ignore = !IS_ROOT || !hasCommand("setpriv");
@@ -36,7 +36,7 @@ interface Rootless {
   gid: number;
   /** tsrunc as the user, in the bundle, with XDG_RUNTIME_DIR set and no --root. */
   run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
-  config: Record<string, any>; // deno-lint-ignore no-explicit-any
+  config: Config;
   save(): void;
 }
 
