@@ -483,7 +483,7 @@ the bundle.`,
     argsUsage: "",
     flags: [],
     args: 0,
-    load: notYet("features", 7),
+    load: () => import("./features.ts"),
   },
 ];
 

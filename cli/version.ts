@@ -5,14 +5,18 @@ import { OCI_VERSION } from "../core/state/oci_state.ts";
 /** The tsrunc release. */
 export const VERSION = "0.1.0";
 
+/** What the build recorded: commit and libseccomp version. */
+export function buildInfo(): { commit?: string; libseccomp?: string } {
+  try {
+    return JSON.parse(Deno.readTextFileSync(`${libDir()}/version.json`));
+  } catch {
+    return {}; // a source checkout that was not built yet
+  }
+}
+
 /** The version text. */
 export function versionText(): string {
-  let info: { commit?: string; libseccomp?: string } = {};
-  try {
-    info = JSON.parse(Deno.readTextFileSync(`${libDir()}/version.json`));
-  } catch {
-    // a source checkout that was not built yet
-  }
+  const info = buildInfo();
   return `tsrunc version ${VERSION}
 commit: ${info.commit ?? "unknown"}
 spec: ${OCI_VERSION}

@@ -28,7 +28,7 @@ PACKAGES=(
   libseccomp-dev                # static libseccomp.a for the executor
   busybox-static                # test and demo bundles (scripts/rootfs.sh)
   runc crun hyperfine           # scripts/bench, behaviour comparisons in tests
-  strace python3 uidmap iproute2 procps util-linux
+  strace python3 python3-jsonschema uidmap iproute2 procps util-linux
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -1,0 +1,107 @@
+/**
+ * tsrunc features: runtime-spec's features.json — exactly what this build implements
+ * (and, for the LSMs, what this host has enabled).
+ */
+import type { CommandContext } from "./commands.ts";
+import { knownMountOptions } from "../core/plan/mount_options.ts";
+import { SECCOMP_FLAG_BITS } from "../core/plan/seccomp.ts";
+import { CAPABILITIES, NAMESPACE_FLAGS } from "../core/plan/tables.ts";
+import { hostLsm } from "../core/plan/host_facts.ts";
+import { OCI_VERSION } from "../core/state/oci_state.ts";
+import { buildInfo, VERSION } from "./version.ts";
+
+const SECCOMP_ACTIONS = [
+  "SCMP_ACT_ALLOW",
+  "SCMP_ACT_ERRNO",
+  "SCMP_ACT_KILL",
+  "SCMP_ACT_KILL_PROCESS",
+  "SCMP_ACT_KILL_THREAD",
+  "SCMP_ACT_LOG",
+  "SCMP_ACT_NOTIFY",
+  "SCMP_ACT_TRACE",
+  "SCMP_ACT_TRAP",
+];
+const SECCOMP_OPERATORS = [
+  "SCMP_CMP_EQ",
+  "SCMP_CMP_GE",
+  "SCMP_CMP_GT",
+  "SCMP_CMP_LE",
+  "SCMP_CMP_LT",
+  "SCMP_CMP_MASKED_EQ",
+  "SCMP_CMP_NE",
+];
+/** What libseccomp 2.5 resolves. */
+const SECCOMP_ARCHS = [
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
+];
+
+/** The features document. */
+export function features(): Record<string, unknown> {
+  const lsm = hostLsm();
+  const knownFlags = Object.keys(SECCOMP_FLAG_BITS);
+  return {
+    ociVersionMin: "1.0.0",
+    ociVersionMax: OCI_VERSION,
+    hooks: [
+      "prestart",
+      "createRuntime",
+      "createContainer",
+      "startContainer",
+      "poststart",
+      "poststop",
+    ],
+    mountOptions: knownMountOptions(),
+    linux: {
+      namespaces: Object.keys(NAMESPACE_FLAGS),
+      capabilities: [...CAPABILITIES],
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      seccomp: {
+        enabled: true,
+        actions: SECCOMP_ACTIONS,
+        operators: SECCOMP_OPERATORS,
+        archs: SECCOMP_ARCHS,
+        knownFlags,
+        // libseccomp 2.5 cannot set WAIT_KILLABLE_RECV
+        supportedFlags: knownFlags.filter((f) => f !== "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+      },
+      apparmor: { enabled: lsm.apparmor },
+      selinux: { enabled: lsm.selinux },
+      intelRdt: { enabled: true },
+      mountExtensions: { idmap: { enabled: false } },
+      netDevices: { enabled: false },
+    },
+    annotations: {
+      "io.github.seccomp.libseccomp.version": buildInfo().libseccomp ?? "unknown",
+      "org.opencontainers.runc.checkpoint.enabled": "false",
+      "io.github.tsrunc.version": VERSION,
+    },
+  };
+}
+
+/** Run the command. */
+export async function run(_ctx: CommandContext): Promise<number> {
+  const bytes = new TextEncoder().encode(JSON.stringify(features(), null, "    ") + "\n");
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  return 0;
+}
