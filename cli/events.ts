@@ -23,17 +23,22 @@ export async function run(ctx: CommandContext): Promise<number> {
     return 0;
   }
   let kills = oomKills(record);
+  const checkOom = async () => {
+    const now = oomKills(record);
+    if (now > kills) await emit("oom");
+    kills = now;
+  };
   let nextStats = Date.now();
   while (running(ctx.globals.root, id)) {
+    await checkOom();
     if (Date.now() >= nextStats) {
       await emit("stats", readStats(record));
       nextStats = Date.now() + interval;
     }
-    const now = oomKills(record);
-    if (now > kills) await emit("oom");
-    kills = now;
     await new Promise((r) => setTimeout(r, Math.min(OOM_POLL_MS, interval)));
   }
+  // An OOM kill that ended the container is reported too.
+  await checkOom();
   return 0;
 }
 

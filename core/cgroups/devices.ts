@@ -1,7 +1,7 @@
 /**
- * The device rules of a container's cgroup, as runc builds them: the config's
- * linux.resources.devices in order, then every linux.devices node (rwm), then runc's
- * default allow-list (mknod of anything; null, zero, full, tty, random, urandom, the
+ * The device rules of a container's cgroup: the config's linux.resources.devices in
+ * order, then every linux.devices node (rwm: runtime-spec says they MUST be available;
+ * runc 1.1.5 leaves them out of the cgroup), then runc's default allow-list (mknod of anything; null, zero, full, tty, random, urandom, the
  * pty devices, tun). A later rule wins over an earlier one that matches the same access.
  */
 import type { OciSpec } from "../spec/types.ts";

@@ -123,7 +123,9 @@ export function setResources(
     if (devices) attachDeviceFilter(record.dirs[""], devices);
     return;
   }
-  const writes: CgroupWrite[] = v1Writes(resources, warnings);
+  const writes: CgroupWrite[] = v1Writes(resources, warnings, {
+    current: currentMemory(v1DirOf(record, "memory")),
+  });
   if (devices) writes.unshift(...v1DeviceWrites(devices));
   for (const w of warnings) warn(w);
   applyWrites((controller) => v1DirOf(record, controller), writes);
@@ -139,6 +141,22 @@ function attachDeviceFilter(dir: string, rules: DeviceRule[]): void {
   } finally {
     libcore.close(fd);
   }
+}
+
+/**
+ * The memory cgroup's current limit and memory+swap limit (v1): raising both must write
+ * memsw first, lowering both the limit first.
+ */
+function currentMemory(dir: string | undefined): { limit?: number; swap?: number } | undefined {
+  if (!dir) return undefined;
+  const read = (file: string) => {
+    try {
+      return Number(Deno.readTextFileSync(`${dir}/${file}`).trim());
+    } catch {
+      return undefined;
+    }
+  };
+  return { limit: read("memory.limit_in_bytes"), swap: read("memory.memsw.limit_in_bytes") };
 }
 
 /** The directory of the v1 hierarchy that carries controller. */
@@ -365,6 +383,8 @@ export function isFrozen(record: CgroupRecord | undefined): boolean {
  */
 export function removeCgroups(record: CgroupRecord): void {
   const leaves = new Set(Object.values(record.dirs));
+  // Sub-cgroups made inside the container's (exec --cgroup, a systemd inside) go first.
+  for (const dir of record.created) if (leaves.has(dir)) removeSubCgroups(dir);
   const failed: string[] = [];
   for (const dir of [...record.created].reverse()) {
     const attempts = leaves.has(dir) ? 100 : 1;
@@ -382,6 +402,25 @@ export function removeCgroups(record: CgroupRecord): void {
   }
   if (failed.length > 0) warn(`could not remove cgroup(s) ${failed.join(", ")}: still in use`);
   record.created = [];
+}
+
+function removeSubCgroups(dir: string): void {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory) continue;
+    const sub = `${dir}/${entry.name}`;
+    removeSubCgroups(sub);
+    try {
+      Deno.removeSync(sub);
+    } catch {
+      // still busy: the container's directory then stays, with a warning
+    }
+  }
 }
 
 function sleepMs(ms: number): void {

@@ -8,7 +8,10 @@ export function pauseContainer(root: string, id: string, pause: boolean): void {
   const opened = openContainer(root, id);
   try {
     const { status, state } = opened;
-    if (pause && status !== "running") throw new TsruncError("container not running");
+    // runc pauses created containers too (their waiting init is frozen)
+    if (pause && status !== "running" && status !== "created") {
+      throw new TsruncError("container not running");
+    }
     if (!pause && status !== "paused") throw new TsruncError("container not paused");
     if (!state.cgroups || !canFreeze(state.cgroups)) {
       throw new TsruncError(`container ${id} has no freezer cgroup: it cannot be paused`);

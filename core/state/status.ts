@@ -33,6 +33,6 @@ export function initAlive(state: StoredState): boolean {
 export function containerStatus(dir: ContainerDir, state: StoredState | undefined): Status {
   if (!state || !state.createdDone) return "creating";
   if (!initAlive(state)) return "stopped";
-  if (dir.fifoExists()) return "created";
-  return isFrozen(state.cgroups) ? "paused" : "running";
+  if (isFrozen(state.cgroups)) return "paused";
+  return dir.fifoExists() ? "created" : "running";
 }
