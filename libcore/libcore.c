@@ -20,7 +20,6 @@
 #include "syscalls.h"
 #include "tty.h"
 
-extern char **environ;
 
 /* A sealed, close-on-exec memfd copy of the executable at path: what runs from it
  * cannot be rewritten through /proc/PID/exe (CVE-2019-5736). */
@@ -106,8 +105,11 @@ int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdm
   char exe[64];
   snprintf(exe, sizeof exe, "/proc/self/fd/%d", exe_fd);
   char *argv[] = {"tsrunc-executor", (char *)arg1, (char *)arg2, NULL};
+  /* No environment: the plan carries everything the executor needs, and a created
+   * container's waiting init must not show tsrunc's variables in /proc/PID/environ. */
+  char *envp[] = {NULL};
   pid_t pid;
-  r = posix_spawn(&pid, exe, &fa, &attr, argv, environ);
+  r = posix_spawn(&pid, exe, &fa, &attr, argv, envp);
   r = r ? -r : pid;
 out:
   for (int i = 0; i < npairs; i++) close(tmp[i]);
