@@ -35,9 +35,10 @@ help:
 	@echo '  uninstall  remove what install put there'
 	@echo '  demo       install, then run a busybox container (build/demo) as root'
 	@echo '  demo-run   the demo container only (TSRUNC=runc to compare)'
-	@echo '  test       install, then unit and (as root) integration tests'
+	@echo '  test       install, then unit, integration and engine tests (the last two as root)'
 	@echo '  unit       unit tests only (no root)'
 	@echo '  integration  install, then integration tests only (root)'
+	@echo '  test-engines install, then the engine tests only (containerd, Docker, Podman; root)'
 	@echo '  compile    deno compile a single binary build/tsrunc-compiled (needs denort)'
 	@echo '  bench      install, then hyperfine tsrunc vs runc vs crun (BENCH_ARGS=--short)'
 	@echo '  fmt, lint, check, clean'
@@ -113,6 +114,9 @@ unit: | $(DENO)
 integration: install
 	@PREFIX=$(PREFIX) scripts/test.sh --integration
 
+test-engines: install
+	@PREFIX=$(PREFIX) scripts/test.sh --engines
+
 compile: libcore
 	@scripts/compile.sh
 
@@ -135,5 +139,5 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE help deps build libcore bundle install uninstall demo demo-run test unit integration \
+.PHONY: FORCE help deps build libcore bundle install uninstall demo demo-run test unit integration test-engines \
 	compile bench fmt lint check clean

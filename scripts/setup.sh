@@ -29,6 +29,7 @@ PACKAGES=(
   busybox-static                # test and demo bundles (scripts/rootfs.sh)
   runc crun hyperfine           # scripts/bench, behaviour comparisons in tests
   strace python3 python3-jsonschema uidmap iproute2 procps util-linux
+  containerd docker.io podman   # tests/engines (each started privately by the tests)
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -62,7 +63,19 @@ elif command -v dpkg-query >/dev/null 2>&1; then
   if [ "${#missing[@]}" -gt 0 ]; then
     say "installing ${missing[*]}"
     as_root apt-get update -qq
-    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Installing the engines must not start their daemons on the host's default sockets:
+    # a policy-rc.d that forbids service starts, only while apt runs (and only ours).
+    policy=/usr/sbin/policy-rc.d
+    ours=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+      as_root chmod 755 "$policy"
+      ours=1
+    fi
+    rc=0
+    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+    [ "$ours" = 1 ] && as_root rm -f "$policy"
+    [ "$rc" = 0 ] || exit "$rc"
   fi
 else
   say "not a Debian system: install ${PACKAGES[*]} and npm yourself"

@@ -4,6 +4,7 @@
 #   scripts/test.sh                 unit tests, then (as root) integration tests
 #   scripts/test.sh --unit          unit tests only (no root needed)
 #   scripts/test.sh --integration   integration tests only (root)
+#   scripts/test.sh --engines       engine tests only (root: containerd, Docker, Podman)
 #   scripts/test.sh [...] -- ARGS   extra arguments for `deno test` (e.g. --filter X)
 #
 # Integration tests get, in the environment:
@@ -24,13 +25,15 @@ PREFIX=${PREFIX:-/usr/local}
 
 run_unit=1
 run_integration=1
+run_engines=1
 extra=()
 while [ $# -gt 0 ]; do
   case $1 in
-  --unit) run_integration=0 ;;
-  --integration) run_unit=0 ;;
+  --unit) run_integration=0; run_engines=0 ;;
+  --integration) run_unit=0; run_engines=0 ;;
+  --engines) run_unit=0; run_integration=0 ;;
   --) shift; extra=("$@"); break ;;
-  *) echo "usage: $0 [--unit|--integration] [-- deno-test-args...]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--unit|--integration|--engines] [-- deno-test-args...]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -107,6 +110,20 @@ if [ "$run_integration" = 1 ]; then
       [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
     true
+  fi
+fi
+
+if [ "$run_engines" = 1 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "== engine tests skipped: they need root"
+  else
+    if [ -z "${TSRUNC:-}" ] && [ -x "$PREFIX/sbin/tsrunc" ]; then
+      export TSRUNC=$PREFIX/sbin/tsrunc
+    fi
+    export TSRUNC_TEST_BUNDLE=${TSRUNC_TEST_BUNDLE:-$REPO/build/bundle}
+    scripts/rootfs.sh "$TSRUNC_TEST_BUNDLE" >/dev/null
+    # The engines run one at a time: each starts its own daemons.
+    suite engines tests/engines
   fi
 fi
 
