@@ -4,7 +4,7 @@
  */
 import type { CommandContext } from "./commands.ts";
 import { knownMountOptions } from "../core/plan/mount_options.ts";
-import { SECCOMP_FLAG_BITS } from "../core/plan/seccomp.ts";
+import { SECCOMP_FLAG_BITS, SUPPORTED_ARCHS, SUPPORTED_FLAGS } from "../core/plan/seccomp.ts";
 import { CAPABILITIES, NAMESPACE_FLAGS } from "../core/plan/tables.ts";
 import { hostLsm } from "../core/plan/host_facts.ts";
 import { OCI_VERSION } from "../core/state/oci_state.ts";
@@ -29,30 +29,6 @@ const SECCOMP_OPERATORS = [
   "SCMP_CMP_LT",
   "SCMP_CMP_MASKED_EQ",
   "SCMP_CMP_NE",
-];
-/** What libseccomp 2.5 resolves. */
-const SECCOMP_ARCHS = [
-  "SCMP_ARCH_AARCH64",
-  "SCMP_ARCH_ARM",
-  "SCMP_ARCH_MIPS",
-  "SCMP_ARCH_MIPS64",
-  "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64",
-  "SCMP_ARCH_MIPSEL64N32",
-  "SCMP_ARCH_PARISC",
-  "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_PPC",
-  "SCMP_ARCH_PPC64",
-  "SCMP_ARCH_PPC64LE",
-  "SCMP_ARCH_RISCV64",
-  "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",
-  "SCMP_ARCH_SH",
-  "SCMP_ARCH_SHEB",
-  "SCMP_ARCH_X32",
-  "SCMP_ARCH_X86",
-  "SCMP_ARCH_X86_64",
 ];
 
 /** The features document. */
@@ -79,10 +55,9 @@ export function features(): Record<string, unknown> {
         enabled: true,
         actions: SECCOMP_ACTIONS,
         operators: SECCOMP_OPERATORS,
-        archs: SECCOMP_ARCHS,
+        archs: SUPPORTED_ARCHS,
         knownFlags,
-        // libseccomp 2.5 cannot set WAIT_KILLABLE_RECV
-        supportedFlags: knownFlags.filter((f) => f !== "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"),
+        supportedFlags: SUPPORTED_FLAGS,
       },
       apparmor: { enabled: lsm.apparmor },
       selinux: { enabled: lsm.selinux },

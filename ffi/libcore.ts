@@ -245,7 +245,7 @@ export function pidfdPoll(pidfd: number, timeoutMs: number): boolean {
 
 /** Connect to the unix stream socket at path and send fd over it (SCM_RIGHTS) with name. */
 export function sendFdTo(path: string, fd: number, name: string): void {
-  check(call(FN.SEND_FD_TO, ints(fd), cstr(`${path}\0${name}`)), `console socket ${path}`);
+  check(call(FN.SEND_FD_TO, ints(fd), cstr(`${path}\0${name}`)), `socket ${path}`);
 }
 
 /** Saved terminal settings (a struct termios). */

@@ -153,6 +153,7 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_ENTER_CONTAINER: return op_enter_container(c, op);
   case OP_OPEN_PTY: return op_open_pty(c, op);
   case OP_SECCOMP: return op_seccomp(c, op);
+  case OP_SECCOMP_LOAD: return op_seccomp_load(c);
   case OP_JOIN_CGROUP: {
     /* "0": the writing process itself */
     ssize_t n = write((int)op->ints[0], "0", 1);
@@ -186,14 +187,16 @@ static int read_plan(int fd, uint8_t **out, size_t *len) {
 }
 
 static void report(struct ctx *c, uint32_t index, int err) {
-  if (c->sync_fd >= 0) {
-    int32_t b = -err | (c->explained ? MSG_ERROR_EXPLAINED : 0);
-    sync_send(c->sync_fd, MSG_ERROR, (int32_t)index, b, c->detail, (int32_t)strlen(c->detail));
-  } else if (c->explained) {
-    /* After `create` returned nobody listens on the socket: tell the container's stderr. */
-    dprintf(2, "tsrunc: %s\n", c->detail);
-  } else {
-    dprintf(2, "tsrunc: %s: %s\n", c->detail, strerror(-err));
+  int32_t b = -err | (c->explained ? MSG_ERROR_EXPLAINED : 0);
+  if (c->sync_fd < 0 ||
+      sync_send(c->sync_fd, MSG_ERROR, (int32_t)index, b, c->detail, (int32_t)strlen(c->detail)) < 0) {
+    /* Nobody listens on the socket after `create` returned (or a seccomp filter forbids
+     * sendmsg): tell the container's stderr, with one plain write. */
+    char line[sizeof c->detail + 128];
+    int n = c->explained ? snprintf(line, sizeof line, "tsrunc: %s\n", c->detail)
+                         : snprintf(line, sizeof line, "tsrunc: %s: %s\n", c->detail, strerror(-err));
+    if (n > (int)sizeof line - 1) n = (int)sizeof line - 1;
+    if (write(2, line, (size_t)n) < 0) {}
   }
 }
 

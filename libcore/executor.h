@@ -14,6 +14,7 @@ struct ctx {
   int order_fd;       /* executor side of the pipe that orders pid report and init */
   const char *root_path;
   char *state_json[2]; /* state as "creating" and as "created", given to hooks on stdin */
+  void *seccomp;       /* a filter built by op_seccomp, loaded by op_seccomp_load */
   char exec_path[PATH_MAX];
   char detail[1024];  /* what failed, for the error message */
   int explained;      /* detail already says why: no errno text after it */
@@ -64,6 +65,7 @@ int op_resolve_exec(struct ctx *c, const struct op *op);
 
 /* seccomp.c */
 int op_seccomp(struct ctx *c, const struct op *op);
+int op_seccomp_load(struct ctx *c);
 
 /* hooks.c */
 int op_hook(struct ctx *c, const struct op *op);

@@ -12,13 +12,17 @@
 
 enum { FLAG_TSYNC = 1, FLAG_LOG = 2, FLAG_SPEC_ALLOW = 4, FLAG_WAIT_KILLABLE_RECV = 8 };
 
-/* ints: default action, flags, notify, #arches, #rules, then per rule: action, #names,
- * #args, per arg: index, op, value, valueTwo; strs: arches, then every rule's names */
+static int load(struct ctx *c, scmp_filter_ctx filter, int notify);
+
+/* ints: default action, flags, notify, #arches, #rules, load now, then per rule: action,
+ * #names, #args, per arg: index, op, value, valueTwo; strs: arches, then every rule's
+ * names. Without "load now" the filter is kept for op_seccomp_load. */
 int op_seccomp(struct ctx *c, const struct op *op) {
   const int64_t *in = op->ints;
   uint32_t default_action = (uint32_t)in[0];
   int flags = (int)in[1], notify = (int)in[2], narches = (int)in[3], nrules = (int)in[4];
-  int at = 5, s = 0;
+  int load_now = (int)in[5];
+  int at = 6, s = 0;
   scmp_filter_ctx filter = seccomp_init(default_action);
   if (!filter) return explain(c, -EINVAL, "seccomp: cannot make a filter with default action 0x%x", default_action);
   int r = 0;
@@ -75,22 +79,32 @@ int op_seccomp(struct ctx *c, const struct op *op) {
       }
     }
   }
-  r = seccomp_load(filter);
-  if (r < 0) {
-    fail(c, r, "seccomp: load the filter");
-    goto out;
+  if (!load_now) {
+    c->seccomp = filter;
+    return 0;
   }
-  if (notify) {
-    int fd = seccomp_notify_fd(filter);
-    if (fd < 0) {
-      r = fail(c, fd, "seccomp: notify fd");
-      goto out;
-    }
-    r = sync_send_fd(c->sync_fd, MSG_SECCOMP, 0, "seccompFd", 9, fd);
-    close(fd);
-    if (r < 0) fail(c, r, "seccomp: send the notify fd to tsrunc");
-  }
+  r = load(c, filter, notify);
 out:
   seccomp_release(filter);
+  return r;
+}
+
+static int load(struct ctx *c, scmp_filter_ctx filter, int notify) {
+  int r = seccomp_load(filter);
+  if (r < 0) return fail(c, r, "seccomp: load the filter");
+  if (!notify) return 0;
+  int fd = seccomp_notify_fd(filter);
+  if (fd < 0) return fail(c, fd, "seccomp: notify fd");
+  r = sync_send_fd(c->sync_fd, MSG_SECCOMP, 0, "seccompFd", 9, fd);
+  close(fd);
+  return r < 0 ? fail(c, r, "seccomp: send the notify fd to tsrunc") : 0;
+}
+
+/* Loads the filter op_seccomp built (no notify: those load at once). */
+int op_seccomp_load(struct ctx *c) {
+  if (!c->seccomp) return explain(c, -EINVAL, "seccomp: no filter was built");
+  int r = load(c, c->seccomp, 0);
+  seccomp_release(c->seccomp);
+  c->seccomp = NULL;
   return r;
 }

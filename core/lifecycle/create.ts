@@ -320,6 +320,8 @@ export function takeConsole(
   if (!consoleSocket) return message.fd;
   try {
     libcore.sendFdTo(consoleSocket, message.fd, message.payload);
+  } catch (error) {
+    throw new TsruncError(`--console-socket: ${(error as Error).message}`);
   } finally {
     libcore.close(message.fd);
   }

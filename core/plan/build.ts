@@ -11,7 +11,7 @@
 import type { OciSpec } from "../spec/types.ts";
 import { TsruncError } from "../errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
-import type { Plan, PlanOp, SeccompOp } from "./ops.ts";
+import type { Plan, PlanOp, SeccompLoadOp, SeccompOp } from "./ops.ts";
 import { seccompOp } from "./seccomp.ts";
 import {
   CAPABILITIES,
@@ -184,8 +184,9 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "waitStart" });
   for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
   plan.push(...labels);
-  if (lateSeccomp) plan.push(lateSeccomp);
+  // Descriptors are marked close-on-exec before the filter, which may not allow it.
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };
 }
@@ -206,7 +207,7 @@ export function pushProcess(
   seccomp?: SeccompOp,
   lsm: { apparmor: boolean; selinux: boolean } = { apparmor: false, selinux: false },
   setgroupsDenied = false,
-): { env: string[]; lateSeccomp?: SeccompOp; labels: PlanOp[] } {
+): { env: string[]; lateSeccomp?: SeccompLoadOp; labels: PlanOp[] } {
   const labels = lsmLabelOps(process, where, lsm);
   if (process.oomScoreAdj !== undefined) {
     plan.push({
@@ -259,7 +260,8 @@ export function pushProcess(
   // without rights; else while CAP_SYS_ADMIN is still there (as runc). A notify filter
   // needs tsrunc at the other end of the sync socket: before `created`.
   const early = seccomp && (!process.noNewPrivileges || seccomp.notify);
-  if (early) plan.push(seccomp);
+  // Built here in any case, so that its errors show at create; loaded here or late.
+  if (seccomp) plan.push({ ...seccomp, loadNow: Boolean(early) });
   const caps = process.capabilities ?? {};
   const mask = (set: string, names: readonly string[] | undefined) =>
     capabilityMask(names ?? [], `${where}.capabilities.${set}`, warnings);
@@ -287,7 +289,7 @@ export function pushProcess(
   });
   if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
 
-  return { env, lateSeccomp: early ? undefined : seccomp, labels };
+  return { env, lateSeccomp: seccomp && !early ? { op: "seccompLoad" } : undefined, labels };
 }
 
 /**

@@ -66,8 +66,8 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });
   plan.push(...labels);
-  if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };
 }

@@ -35,14 +35,15 @@ function fields(op: PlanOp): Fields {
     case "joinCgroup":
       return [[op.fd], []];
     case "seccomp": {
-      // ints: default action, flags, notify, #arches, #rules, then per rule: action,
-      // #names, #args, per arg: index, op, value, valueTwo; strs: arches, then names
+      // ints: default action, flags, notify, #arches, #rules, load now, then per rule:
+      // action, #names, #args, per arg: index, op, value, valueTwo; strs: arches, names
       const ints: (number | bigint)[] = [
         op.defaultAction,
         op.flags,
         op.notify ? 1 : 0,
         op.architectures.length,
         op.rules.length,
+        op.loadNow ? 1 : 0,
       ];
       const strs = [...op.architectures];
       for (const rule of op.rules) {
@@ -63,6 +64,7 @@ function fields(op: PlanOp): Fields {
     case "waitStart":
     case "noNewPrivs":
     case "keepAfterParent":
+    case "seccompLoad":
       return [[], []];
     case "hostname":
     case "domainname":

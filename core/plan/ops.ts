@@ -103,6 +103,13 @@ export interface SeccompOp {
   architectures: string[];
   rules: SeccompRule[];
   notify: boolean;
+  /** Load at once; else the filter is only built (errors show at create) for seccompLoad. */
+  loadNow: boolean;
+}
+
+/** Load the filter a `seccomp` op built earlier: as late as possible, before execve. */
+export interface SeccompLoadOp {
+  op: "seccompLoad";
 }
 
 /** `exec`: the process outlives tsrunc from here on (clears the parent-death signal). */
@@ -440,7 +447,8 @@ export type PlanOp =
   | KeepAfterParentOp
   | UnshareOp
   | JoinCgroupOp
-  | SeccompOp;
+  | SeccompOp
+  | SeccompLoadOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -495,6 +503,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   unshare: 46,
   joinCgroup: 47,
   seccomp: 48,
+  seccompLoad: 49,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

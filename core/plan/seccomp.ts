@@ -53,14 +53,55 @@ export const SECCOMP_FLAG_BITS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 8,
 };
 
-/** The seccomp op for a config's (or process.json's) linux.seccomp. */
-export function seccompOp(seccomp: LinuxSeccomp, where: string): SeccompOp {
+/** The architectures libseccomp 2.5 (the one linked in) knows. */
+export const SUPPORTED_ARCHS = [
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
+];
+
+/** Flags libseccomp 2.5 can set (WAIT_KILLABLE_RECV needs 2.6). */
+export const SUPPORTED_FLAGS = [
+  "SECCOMP_FILTER_FLAG_TSYNC",
+  "SECCOMP_FILTER_FLAG_LOG",
+  "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+];
+
+/**
+ * The seccomp op for a config's (or process.json's) linux.seccomp; `loadNow` false
+ * builds the filter only (a seccompLoad op loads it later).
+ */
+export function seccompOp(seccomp: LinuxSeccomp, where: string, loadNow = true): SeccompOp {
   const defaultAction = actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet);
   let flags = 0;
   for (const flag of seccomp.flags ?? []) {
     const bit = SECCOMP_FLAG_BITS[flag];
     if (bit === undefined) throw new TsruncError(`${where}.flags: unknown flag "${flag}"`);
+    if (!SUPPORTED_FLAGS.includes(flag)) {
+      throw new TsruncError(`${where}.flags: ${flag} needs libseccomp 2.6 (tsrunc has 2.5)`);
+    }
     flags |= bit;
+  }
+  for (const arch of seccomp.architectures ?? []) {
+    if (!SUPPORTED_ARCHS.includes(arch)) {
+      throw new TsruncError(`${where}.architectures: ${arch} is not known to libseccomp 2.5`);
+    }
   }
   const architectures = (seccomp.architectures ?? []).map((a) =>
     a.replace(/^SCMP_ARCH_/, "").toLowerCase()
@@ -69,7 +110,15 @@ export function seccompOp(seccomp: LinuxSeccomp, where: string): SeccompOp {
   let notify = seccomp.defaultAction === "SCMP_ACT_NOTIFY";
   (seccomp.syscalls ?? []).forEach((call, i) => {
     const action = actionValue(call.action, call.errnoRet);
-    if (call.action === "SCMP_ACT_NOTIFY") notify = true;
+    if (call.action === "SCMP_ACT_NOTIFY") {
+      notify = true;
+      // The listener fd is handed to tsrunc with sendmsg(2) once the filter is loaded.
+      if (call.names.includes("sendmsg")) {
+        throw new TsruncError(
+          `${where}.syscalls[${i}]: SCMP_ACT_NOTIFY on sendmsg would block handing the listener to tsrunc`,
+        );
+      }
+    }
     if (action === defaultAction) return; // libseccomp refuses it; runc drops it too
     const args = (call.args ?? []).map((arg, j) => {
       const op = OPERATORS[arg.op];
@@ -100,5 +149,5 @@ export function seccompOp(seccomp: LinuxSeccomp, where: string): SeccompOp {
   if (notify && !seccomp.listenerPath) {
     throw new TsruncError(`${where}.listenerPath: required with SCMP_ACT_NOTIFY`);
   }
-  return { op: "seccomp", defaultAction, flags, architectures, rules, notify };
+  return { op: "seccomp", defaultAction, flags, architectures, rules, notify, loadNow };
 }

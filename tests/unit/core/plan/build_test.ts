@@ -878,15 +878,21 @@ Deno.test("buildPlan() loads seccomp before exec with no_new_privs, before the c
   };
   spec.process!.noNewPrivileges = true;
   const late = plan(spec);
-  assertEquals(names(late).slice(-3), ["seccomp", "closeFds", "exec"]);
-  assertEquals(late.at(-3), {
+  // built early (errors show at create), loaded after the fds are marked close-on-exec
+  assertEquals(names(late).slice(-3), ["closeFds", "seccompLoad", "exec"]);
+  assertEquals(late.find((op) => op.op === "seccomp"), {
     op: "seccomp",
     defaultAction: 0x7fff0000,
     flags: 0,
     architectures: [],
     rules: [{ action: 0x00050000 | 38, names: ["mkdir"], args: [] }],
     notify: false,
+    loadNow: false,
   });
+  assert(
+    indexOf(late, (op) => op.op === "seccomp", "seccomp") <
+      indexOf(late, (op) => op.op === "sync" && op.phase === "created", "created"),
+  );
   spec.process!.noNewPrivileges = false;
   const early = plan(spec);
   assertEquals(

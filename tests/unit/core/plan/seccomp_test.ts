@@ -49,6 +49,31 @@ Deno.test("seccompOp() splits two conditions on one argument into two rules (as 
   assertEquals(op.rules[2].args.map((a) => a.op), [1, 6]);
 });
 
+Deno.test("seccompOp() refuses what libseccomp 2.5 cannot do, and NOTIFY on sendmsg", () => {
+  assertThrows(
+    () =>
+      seccompOp({
+        defaultAction: "SCMP_ACT_ALLOW",
+        flags: ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+      }, "config.json: linux.seccomp"),
+    /linux\.seccomp\.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2\.6/,
+  );
+  assertThrows(
+    () =>
+      seccompOp({ defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_LOONGARCH64"] }, "x"),
+    /x\.architectures: SCMP_ARCH_LOONGARCH64 is not known to libseccomp 2\.5/,
+  );
+  assertThrows(
+    () =>
+      seccompOp({
+        defaultAction: "SCMP_ACT_ALLOW",
+        listenerPath: "/s",
+        syscalls: [{ names: ["sendmsg"], action: "SCMP_ACT_NOTIFY" }],
+      }, "x"),
+    /x\.syscalls\[0\]: SCMP_ACT_NOTIFY on sendmsg/,
+  );
+});
+
 Deno.test("seccompOp() needs a listenerPath for SCMP_ACT_NOTIFY and names bad input", () => {
   const notify = {
     defaultAction: "SCMP_ACT_ALLOW",
