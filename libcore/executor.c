@@ -207,7 +207,9 @@ int main(int argc, char **argv) {
   }
   struct ctx c = {.sync_fd = atoi(argv[1]), .root_fd = -1, .fifo_fd = -1, .copy_up_fd = -1};
   int plan_fd = atoi(argv[2]);
-  fcntl(c.sync_fd, F_SETFD, FD_CLOEXEC);
+  /* The sync socket, the plan and what follows them (a cgroup.procs) are the executor's
+   * own: no hook and no program may inherit them. */
+  sys_close_range((unsigned)c.sync_fd, ~0U, CLOSE_RANGE_CLOEXEC);
   uint8_t *bytes = NULL;
   size_t len = 0;
   struct plan plan;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -133,6 +135,15 @@ int op_mount(struct ctx *c, const struct op *op) {
   const char *data = op->strs[3];
   int fd = ensure_in_root(c, target, (int)op->ints[1]);
   if (fd < 0) return fail(c, fd, "mount %s on %s: resolve target in rootfs", source, target);
+  /* Nothing may be mounted over procfs (its files control the kernel and this very
+   * process) but the few lxcfs files the plan allows: checked on the resolved target,
+   * so a symlink in the image cannot lead a mount there. */
+  struct statfs sfs;
+  if (!op->ints[2] && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC) {
+    close(fd);
+    return explain(c, -EPERM, "mount %s on %s: the target is inside /proc, where only %s",
+                   source, target, "runc's lxcfs files (/proc/uptime, /proc/meminfo...) may be mounted");
+  }
   char path[64];
   FD_PATH(path, fd);
   int r = mount(*source ? source : NULL, path, *fstype ? fstype : NULL,

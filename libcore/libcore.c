@@ -75,8 +75,9 @@ int tsr_memfd_bytes(const uint8_t *bytes, int64_t len) {
 }
 
 /* Spawns the program in exe_fd (a sealed memfd) with argv "name arg1 arg2", fd map
- * pairs (target, source) and default signal handling; returns the pid. Every fd not in
- * the map is closed-on-exec in tsrunc already (Deno opens fds O_CLOEXEC). */
+ * pairs (target, source) and default signal handling; returns the pid. The child gets
+ * exactly the mapped fds: everything above the highest target is closed (a descriptor
+ * tsrunc's caller left open must never reach a container). */
 int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdmap, int32_t npairs) {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
@@ -102,8 +103,21 @@ int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdm
     }
     posix_spawn_file_actions_adddup2(&fa, tmp[i], fdmap[2 * i]);
   }
+  int highest = 2;
+  for (int i = 0; i < npairs; i++)
+    if (fdmap[2 * i] > highest) highest = fdmap[2 * i];
+  /* The executable goes just above the map (the executor marks it close-on-exec with
+   * its other own fds), and everything above it is closed. */
+  int exe_target = highest + 1;
+  int exe_tmp = fcntl(exe_fd, F_DUPFD_CLOEXEC, 100);
+  if (exe_tmp < 0) {
+    r = -errno;
+    goto out;
+  }
+  posix_spawn_file_actions_adddup2(&fa, exe_tmp, exe_target);
+  posix_spawn_file_actions_addclosefrom_np(&fa, exe_target + 1);
   char exe[64];
-  snprintf(exe, sizeof exe, "/proc/self/fd/%d", exe_fd);
+  snprintf(exe, sizeof exe, "/proc/self/fd/%d", exe_target);
   char *argv[] = {"tsrunc-executor", (char *)arg1, (char *)arg2, NULL};
   /* No environment: the plan carries everything the executor needs, and a created
    * container's waiting init must not show tsrunc's variables in /proc/PID/environ. */
@@ -111,6 +125,7 @@ int tsr_spawn(int exe_fd, const char *arg1, const char *arg2, const int32_t *fdm
   pid_t pid;
   r = posix_spawn(&pid, exe, &fa, &attr, argv, envp);
   r = r ? -r : pid;
+  close(exe_tmp);
 out:
   for (int i = 0; i < npairs; i++) close(tmp[i]);
   posix_spawn_file_actions_destroy(&fa);

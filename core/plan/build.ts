@@ -179,6 +179,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     throw new TsruncError("config.json: linux.mountLabel: SELinux is not enabled on this system");
   }
 
+  // From `created` on the init outlives the create that made it: drop the parent-death
+  // signal before saying so (tsrunc may exit the moment it reads it; a create that fails
+  // after that kills the init itself).
+  plan.push({ op: "keepAfterParent" });
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
   plan.push({ op: "waitStart" });

@@ -9,6 +9,7 @@
  * `fields()` gives; string lists (args, env) are counted by an integer before them.
  */
 import { OP_CODES, PHASE_CODES, type Plan, type PlanOp } from "./ops.ts";
+import { PROC_MOUNT_TARGETS } from "./tables.ts";
 
 const MAGIC = [0x54, 0x53, 0x50, 0x31]; // "TSP1"
 
@@ -76,7 +77,11 @@ function fields(op: PlanOp): Fields {
     case "openRoot":
       return [[], [op.path]];
     case "mount":
-      return [[op.flags, TARGET_KINDS[op.kind]], [op.source, op.target, op.fstype, op.data]];
+      // ints[2]: the target may be on procfs (one of runc's lxcfs files)
+      return [
+        [op.flags, TARGET_KINDS[op.kind], PROC_MOUNT_TARGETS.has(op.target) ? 1 : 0],
+        [op.source, op.target, op.fstype, op.data],
+      ];
     case "remount":
       return [[op.flags], [op.target]];
     case "mountSetattr":

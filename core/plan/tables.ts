@@ -119,3 +119,21 @@ export const DEVICE_TYPES: Readonly<Record<string, number>> = {
   b: 0o060000,
   p: 0o010000,
 };
+
+/**
+ * The only destinations inside /proc a mount may cover (runc's list: files lxcfs
+ * emulates). Anything else whose target turns out to be on procfs is refused by the
+ * executor (CVE-2019-16884 / CVE-2019-19921 class).
+ */
+export const PROC_MOUNT_TARGETS: ReadonlySet<string> = new Set([
+  "/proc/cpuinfo",
+  "/proc/diskstats",
+  "/proc/meminfo",
+  "/proc/stat",
+  "/proc/swaps",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/slabinfo",
+  "/proc/net/dev",
+  "/proc/sys/kernel/ns_last_pid",
+]);

@@ -69,24 +69,25 @@ Deno.test("encodePlan() lays out a mount record: code, counts, i64 ints, length-
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Record header at byte 8.
   assertEquals(view.getUint16(8, true), OP_CODES.mount);
-  assertEquals(view.getUint16(10, true), 2); // flags, kind
+  assertEquals(view.getUint16(10, true), 3); // flags, kind, target may be on procfs
   assertEquals(view.getUint16(12, true), 4); // source, target, fstype, data
   assertEquals(view.getUint16(14, true), 0);
   // Ints, little-endian i64.
   assertEquals([...bytes.subarray(16, 24)], [6, 0, 0, 0, 0, 0, 0, 0]);
   assertEquals(view.getBigInt64(24, true), 0n); // kind "dir"
+  assertEquals(view.getBigInt64(32, true), 0n); // /dev is not one of runc's /proc files
   // First string: u32 length 5, "tmpfs", NUL.
-  assertEquals([...bytes.subarray(32, 36)], [5, 0, 0, 0]);
-  assertEquals(new TextDecoder().decode(bytes.subarray(36, 41)), "tmpfs");
-  assertEquals(bytes[41], 0);
+  assertEquals([...bytes.subarray(40, 44)], [5, 0, 0, 0]);
+  assertEquals(new TextDecoder().decode(bytes.subarray(44, 49)), "tmpfs");
+  assertEquals(bytes[49], 0);
   // Second string follows at once: "/dev".
-  assertEquals(view.getUint32(42, true), 4);
-  assertEquals(new TextDecoder().decode(bytes.subarray(46, 50)), "/dev");
-  assertEquals(bytes[50], 0);
-  assertEquals(bytes.length, 8 + 8 + 16 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
+  assertEquals(view.getUint32(50, true), 4);
+  assertEquals(new TextDecoder().decode(bytes.subarray(54, 58)), "/dev");
+  assertEquals(bytes[58], 0);
+  assertEquals(bytes.length, 8 + 8 + 24 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
   assertEquals(decode(bytes).records, [{
     code: OP_CODES.mount,
-    ints: [6n, 0n],
+    ints: [6n, 0n, 0n],
     strs: ["tmpfs", "/dev", "tmpfs", "mode=755"],
     reserved: 0,
   }]);

@@ -1,0 +1,473 @@
+/**
+ * An attacker for tests/integration/hardening_test.ts: a small static C program, compiled
+ * with the host's gcc and copied into a test rootfs, that tries the things a hostile
+ * process in a container would try against the runtime (CVE-2019-5736 and friends).
+ * It never changes a host file: when it manages to open something for writing it writes
+ * back the byte that is already there ("write-same"), which proves the write would have
+ * worked without damaging anything.
+ *
+ * Every line it prints is `<what> <result>`, the result being `OK` or an errno name
+ * (`EACCES`, `ETXTBSY`, ...), so tests match lines, not prose. Commands:
+ *
+ *   attack exe PID             readlink /proc/PID/exe, then open it O_WRONLY, O_RDWR and
+ *                              O_WRONLY|O_APPEND (write-same when one works)
+ *   attack mapfiles PID        every /proc/PID/map_files/* : readlink, open O_RDWR (no
+ *                              write: opening is the proof)
+ *   attack hold PID DIR        open /proc/PID/exe O_PATH, touch DIR/ready, wait until
+ *                              /proc/PID/exe changes (the runtime execs the user's
+ *                              program) or PID exits, then reopen the held fd through
+ *                              /proc/self/fd/N for writing (the CVE-2019-5736 sequence);
+ *                              results in DIR/result, DIR/done last
+ *   attack ptrace PID          PTRACE_SEIZE (and detach); prints `ptrace <result>`
+ *   attack peek PID            environ, fds (readlink + open), cwd, root, status lines
+ *   attack parent              the same as exe + mapfiles + peek for getppid()
+ *   attack scan SECS MARKER DIR for SECS seconds probe every other visible process (exe
+ *                              readlink and O_WRONLY, environ and whether it holds
+ *                              SECRET=, /proc/P/root and whether MARKER, a host path, is
+ *                              visible through it, PTRACE_SEIZE); a line per change in
+ *                              DIR/scan; DIR/ready first, DIR/done last; stops early
+ *                              when DIR/stop appears
+ */
+
+/** The C source. */
+export const ATTACK_C = String.raw`
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *en(int e) {
+  const char *n = strerrorname_np(e);
+  return n ? n : "E?";
+}
+
+static FILE *out;
+
+/* Opens path with flags; on success writes back the first byte (write-same). */
+static void try_write(const char *what, const char *path, int flags) {
+  int fd = open(path, flags | O_CLOEXEC);
+  if (fd < 0) {
+    fprintf(out, "%s %s\n", what, en(errno));
+    return;
+  }
+  char b = 0;
+  int r = open(path, O_RDONLY | O_CLOEXEC);
+  if (r >= 0) {
+    if (pread(r, &b, 1, 0) != 1) b = 0;
+    close(r);
+  }
+  ssize_t n = (flags & O_APPEND) ? write(fd, "", 0) : pwrite(fd, &b, 1, 0);
+  fprintf(out, "%s %s\n", what, n < 0 ? en(errno) : "OK");
+  close(fd);
+}
+
+static void do_exe(int pid) {
+  char path[64], link[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", pid);
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  if (n < 0) fprintf(out, "readlink-exe %s\n", en(errno));
+  else {
+    link[n] = 0;
+    fprintf(out, "readlink-exe %s\n", link);
+  }
+  int ro = open(path, O_RDONLY | O_CLOEXEC);
+  fprintf(out, "open-exe-rdonly %s\n", ro < 0 ? en(errno) : "OK");
+  if (ro >= 0) close(ro);
+  try_write("open-exe-wronly", path, O_WRONLY);
+  try_write("open-exe-rdwr", path, O_RDWR);
+  try_write("open-exe-append", path, O_WRONLY | O_APPEND);
+}
+
+static void do_mapfiles(int pid) {
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%d/map_files", pid);
+  DIR *d = opendir(dir);
+  if (!d) {
+    fprintf(out, "mapfiles-list %s\n", en(errno));
+    return;
+  }
+  struct dirent *e;
+  int count = 0;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char path[512], link[4096], what[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0) snprintf(link, sizeof link, "(%s)", en(errno));
+    else link[n] = 0;
+    snprintf(what, sizeof what, "mapfile %s %s", e->d_name, link);
+    /* Opening is the proof: no write-same here, these may be the host's libraries. */
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    fprintf(out, "%s %s\n", what, fd < 0 ? en(errno) : "OK");
+    if (fd >= 0) close(fd);
+    count++;
+  }
+  closedir(d);
+  fprintf(out, "mapfiles-count %d\n", count);
+}
+
+static void do_peek(int pid) {
+  char path[128], link[4096], buf[8192];
+  snprintf(path, sizeof path, "/proc/%d/environ", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fprintf(out, "environ %s\n", en(errno));
+  else {
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    if (n < 0) fprintf(out, "environ %s\n", en(errno));
+    else {
+      buf[n] = 0;
+      fprintf(out, "environ OK\n");
+      for (char *p = buf; p < buf + n; p += strlen(p) + 1) fprintf(out, "env %s\n", p);
+    }
+    close(fd);
+  }
+  snprintf(path, sizeof path, "/proc/%d/fd", pid);
+  DIR *d = opendir(path);
+  if (!d) fprintf(out, "fds %s\n", en(errno));
+  else {
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] == '.') continue;
+      char p[256];
+      snprintf(p, sizeof p, "/proc/%d/fd/%s", pid, e->d_name);
+      ssize_t n = readlink(p, link, sizeof link - 1);
+      if (n < 0) snprintf(link, sizeof link, "(%s)", en(errno));
+      else link[n] = 0;
+      /* Never open a fifo: opening the exec fifo for reading would start the container. */
+      struct stat st;
+      if (stat(p, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        fprintf(out, "fd %s %s open=fifo\n", e->d_name, link);
+        continue;
+      }
+      int o = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+      fprintf(out, "fd %s %s open=%s\n", e->d_name, link, o < 0 ? en(errno) : "OK");
+      if (o >= 0) close(o);
+    }
+    closedir(d);
+  }
+  for (int i = 0; i < 2; i++) {
+    const char *name = i ? "root" : "cwd";
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    if (n < 0) fprintf(out, "%s %s\n", name, en(errno));
+    else {
+      link[n] = 0;
+      fprintf(out, "%s %s\n", name, link);
+    }
+    /* What is there: a host directory would show the host's files. */
+    snprintf(path, sizeof path, "/proc/%d/%s/", pid, name);
+    DIR *r = opendir(path);
+    fprintf(out, "%s-list %s\n", name, r ? "OK" : en(errno));
+    if (r) closedir(r);
+  }
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE *f = fopen(path, "re");
+  if (!f) fprintf(out, "status %s\n", en(errno));
+  else {
+    while (fgets(buf, sizeof buf, f))
+      if (!strncmp(buf, "Cap", 3) || !strncmp(buf, "NoNewPrivs", 10) ||
+          !strncmp(buf, "Seccomp:", 8) || !strncmp(buf, "Uid", 3) || !strncmp(buf, "Name", 4) ||
+          !strncmp(buf, "TracerPid", 9))
+        fprintf(out, "status %s", buf);
+    fclose(f);
+  }
+}
+
+/* PTRACE_SEIZE; when it works, stop the tracee and detach again so it runs on as before. */
+static const char *seize(int pid) {
+  if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) return en(errno);
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) == 0) {
+    int status;
+    waitpid(pid, &status, __WALL);
+  }
+  ptrace(PTRACE_DETACH, pid, 0, 0);
+  return "OK";
+}
+
+static void do_ptrace(int pid) { fprintf(out, "ptrace %s\n", seize(pid)); }
+
+static void sleep_ms(int ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+static void touch(const char *dir, const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) close(fd);
+}
+
+static int do_hold(int pid, const char *dir) {
+  char path[64], before[4096] = "", now[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", pid);
+  char result[512];
+  snprintf(result, sizeof result, "%s/result", dir);
+  out = fopen(result, "we");
+  if (!out) return 1;
+  setvbuf(out, NULL, _IOLBF, 0);
+  ssize_t n = readlink(path, before, sizeof before - 1);
+  if (n >= 0) before[n] = 0;
+  fprintf(out, "held-exe %s\n", n < 0 ? en(errno) : before);
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  fprintf(out, "open-path %s\n", fd < 0 ? en(errno) : "OK");
+  touch(dir, "ready");
+  if (fd >= 0) {
+    /* Wait (up to 30 s) for the runtime to exec the user's program or to exit. */
+    for (int i = 0; i < 3000; i++) {
+      n = readlink(path, now, sizeof now - 1);
+      if (n < 0) break;
+      now[n] = 0;
+      if (strcmp(now, before)) break;
+      sleep_ms(10);
+    }
+    fprintf(out, "exe-now %s\n", n < 0 ? en(errno) : now);
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    try_write("reopen-wronly", self, O_WRONLY);
+    try_write("reopen-rdwr", self, O_RDWR);
+  }
+  fclose(out);
+  touch(dir, "done");
+  return 0;
+}
+
+/* One look at pid: what of it this process can reach. */
+static void probe(int pid, const char *marker, char *line, size_t cap) {
+  char path[256], buf[8192], name[64] = "?", capeff[32] = "?", exe[256];
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  FILE *f = fopen(path, "re");
+  if (f) {
+    while (fgets(buf, sizeof buf, f)) {
+      if (!strncmp(buf, "Name:", 5)) sscanf(buf + 5, "%63s", name);
+      if (!strncmp(buf, "CapEff:", 7)) sscanf(buf + 7, "%31s", capeff);
+    }
+    fclose(f);
+  }
+  snprintf(path, sizeof path, "/proc/%d/exe", pid);
+  ssize_t n = readlink(path, exe, sizeof exe - 1);
+  if (n < 0) snprintf(exe, sizeof exe, "%s", en(errno));
+  else exe[n] = 0;
+  for (char *c = exe; *c; c++)
+    if (*c == ' ') *c = '_';
+  int w = open(path, O_WRONLY | O_CLOEXEC);
+  const char *wr = w < 0 ? en(errno) : "OK";
+  if (w >= 0) close(w);
+  snprintf(path, sizeof path, "/proc/%d/environ", pid);
+  const char *environ = "?", *secret = "no";
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) environ = en(errno);
+  else {
+    n = read(fd, buf, sizeof buf - 1);
+    if (n < 0) environ = en(errno);
+    else {
+      environ = "OK";
+      buf[n] = 0;
+      for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+        if (!strncmp(p, "SECRET=", 7)) secret = "yes";
+    }
+    close(fd);
+  }
+  snprintf(path, sizeof path, "/proc/%d/root/", pid);
+  DIR *d = opendir(path);
+  const char *root = d ? "OK" : en(errno);
+  if (d) closedir(d);
+  snprintf(path, sizeof path, "/proc/%d/root%s", pid, marker);
+  struct stat st;
+  const char *host = stat(path, &st) == 0 ? "yes" : "no";
+  const char *pt = seize(pid);
+  /* Capabilities that changed while we looked: the line would mix two states. */
+  snprintf(path, sizeof path, "/proc/%d/status", pid);
+  f = fopen(path, "re");
+  if (f) {
+    char again[32] = "?";
+    while (fgets(buf, sizeof buf, f))
+      if (!strncmp(buf, "CapEff:", 7)) sscanf(buf + 7, "%31s", again);
+    fclose(f);
+    if (strcmp(again, capeff)) snprintf(capeff, sizeof capeff, "changed");
+  }
+  snprintf(line, cap,
+           "probe pid=%d name=%s capeff=%s exe=%s exe-wronly=%s environ=%s secret=%s root=%s "
+           "host-marker=%s ptrace=%s",
+           pid, name, capeff, exe, wr, environ, secret, root, host, pt);
+}
+
+/* Probes every other process every few ms for SECONDS; prints a line whenever what a
+ * pid shows changes. */
+static int do_scan(int seconds, const char *marker, const char *dir) {
+  char result[512];
+  snprintf(result, sizeof result, "%s/scan", dir);
+  char stop[512];
+  snprintf(stop, sizeof stop, "%s/stop", dir);
+  out = fopen(result, "we");
+  if (!out) return 1;
+  setvbuf(out, NULL, _IOLBF, 0);
+  enum { MAXP = 256 };
+  static int pids[MAXP];
+  static char last[MAXP][1024];
+  int npids = 0;
+  touch(dir, "ready");
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  int self = getpid();
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= seconds || access(stop, F_OK) == 0) break;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      int pid = atoi(e->d_name);
+      if (pid <= 0 || pid == self) continue;
+      char line[1024];
+      probe(pid, marker, line, sizeof line);
+      int i = 0;
+      while (i < npids && pids[i] != pid) i++;
+      if (i == npids) {
+        if (npids == MAXP) continue;
+        pids[npids++] = pid;
+        last[i][0] = 0;
+      }
+      if (strcmp(last[i], line)) {
+        snprintf(last[i], sizeof last[i], "%s", line);
+        fprintf(out, "%s\n", line);
+      }
+    }
+    if (d) closedir(d);
+    sleep_ms(5);
+  }
+  fclose(out);
+  touch(dir, "done");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  out = stdout;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc < 2) {
+    fprintf(stderr, "usage: attack exe|mapfiles|hold|ptrace|peek|parent [PID] [DIR]\n");
+    return 2;
+  }
+  const char *cmd = argv[1];
+  int pid = argc > 2 ? atoi(argv[2]) : 0;
+  if (!strcmp(cmd, "exe")) do_exe(pid);
+  else if (!strcmp(cmd, "mapfiles")) do_mapfiles(pid);
+  else if (!strcmp(cmd, "hold") && argc > 3) return do_hold(pid, argv[3]);
+  else if (!strcmp(cmd, "ptrace")) do_ptrace(pid);
+  else if (!strcmp(cmd, "scan") && argc > 4) return do_scan(pid, argv[3], argv[4]);
+  else if (!strcmp(cmd, "peek")) do_peek(pid);
+  else if (!strcmp(cmd, "parent")) {
+    int ppid = getppid();
+    fprintf(out, "ppid %d\n", ppid);
+    if (ppid > 0) {
+      do_exe(ppid);
+      do_mapfiles(ppid);
+      do_peek(ppid);
+      do_ptrace(ppid);
+    }
+  } else {
+    fprintf(stderr, "attack: unknown command %s\n", cmd);
+    return 2;
+  }
+  return 0;
+}
+`;
+
+/** Compile the attacker (static, so it runs in the busybox rootfs) to `dest`. */
+export function buildAttacker(dest: string): void {
+  const src = `${dest}.c`;
+  Deno.writeTextFileSync(src, ATTACK_C);
+  try {
+    const out = new Deno.Command("gcc", {
+      args: ["-O1", "-static", "-o", dest, src],
+      stdout: "piped",
+      stderr: "piped",
+    }).outputSync();
+    if (!out.success) {
+      throw new Error(`gcc failed: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  } finally {
+    Deno.removeSync(src);
+  }
+}
+
+let built: string | undefined;
+
+/**
+ * Copy the attacker into a rootfs as /bin/attack. It is compiled once per test run into a
+ * temporary directory that is removed when the test module unloads.
+ */
+export function installAttacker(rootfs: string): void {
+  if (built === undefined) {
+    const dir = Deno.makeTempDirSync({ prefix: "tsrunc-attacker-" });
+    globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+    buildAttacker(`${dir}/attack`);
+    built = `${dir}/attack`;
+  }
+  Deno.copyFileSync(built, `${rootfs}/bin/attack`);
+  Deno.chmodSync(`${rootfs}/bin/attack`, 0o755);
+}
+
+/** The attacker's `<what> <result>` lines as a map (the last line of a key wins). */
+export function parseAttack(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const at = line.indexOf(" ");
+    if (at > 0) out.set(line.slice(0, at), line.slice(at + 1));
+  }
+  return out;
+}
+
+/** The attacker's lines starting with `prefix ` (e.g. all "fd" or "mapfile" lines). */
+export function attackLines(text: string, prefix: string): string[] {
+  return text.split("\n").filter((l) => l.startsWith(`${prefix} `));
+}
+
+/** sha256 of files, hex, by path (sha256sum: several times faster than WebCrypto here). */
+export function sha256(paths: string[]): Record<string, string> {
+  if (paths.length === 0) return {};
+  const out = new Deno.Command("sha256sum", { args: ["--", ...paths], stdout: "piped" })
+    .outputSync();
+  if (!out.success) throw new Error(`sha256sum ${paths.join(" ")} failed`);
+  const sums: Record<string, string> = {};
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const m = /^([0-9a-f]{64}) [ *](.*)$/.exec(line);
+    if (m) sums[m[2]] = m[1];
+  }
+  return sums;
+}
+
+/**
+ * The runtime's host files a container must never be able to change: the installed
+ * tsrunc (launcher, Deno, bundle, executor, libcore.so) and whatever $TSRUNC points at.
+ */
+export function runtimeFiles(): string[] {
+  const files = [
+    "/usr/local/sbin/tsrunc",
+    "/usr/local/lib/tsrunc/deno",
+    "/usr/local/lib/tsrunc/executor",
+    "/usr/local/lib/tsrunc/libcore.so",
+    "/usr/local/lib/tsrunc/tsrunc.js",
+  ];
+  const configured = Deno.env.get("TSRUNC");
+  if (configured) files.push(Deno.realPathSync(configured));
+  return [...new Set(files)].filter((f) => {
+    try {
+      return Deno.statSync(f).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** sha256 of every runtime file. */
+export function runtimeHashes(): Record<string, string> {
+  return sha256(runtimeFiles());
+}
