@@ -7,7 +7,7 @@ import type { Process } from "../core/spec/types.ts";
 import { parseProcess } from "../core/spec/validate.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
 import { checkPassedFds } from "./create_options.ts";
-import { outerTerminalSize, waitInForeground } from "./foreground.ts";
+import { outerTerminalSize, SignalForwarder, waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the process's (128+N for signal N) or 0 with -d. */
 export async function run(ctx: CommandContext): Promise<number> {
@@ -17,20 +17,28 @@ export async function run(ctx: CommandContext): Promise<number> {
   checkPassedFds(Number(flags["preserve-fds"] ?? 0));
   const { process, where } = processOf(ctx, id, args);
   if (process.terminal && !detach) process.consoleSize = outerTerminalSize() ?? process.consoleSize;
-  const started = execProcess({
-    root: ctx.globals.root,
-    id,
-    process,
-    where,
-    detach,
-    pidFile: flags["pid-file"] as string | undefined,
-    consoleSocket: flags["console-socket"] as string | undefined,
-    preserveFds: Number(flags["preserve-fds"] ?? 0),
-    ignorePaused: flags["ignore-paused"] === true,
-    cgroups: flags.cgroup as string[],
-  });
-  if (detach) return 0;
-  return await waitInForeground(started.pid, started.ptyMaster);
+  // Listening starts now: a signal that comes while the process starts is not lost.
+  const forwarder = detach ? undefined : new SignalForwarder();
+  let started;
+  try {
+    started = execProcess({
+      root: ctx.globals.root,
+      id,
+      process,
+      where,
+      detach,
+      pidFile: flags["pid-file"] as string | undefined,
+      consoleSocket: flags["console-socket"] as string | undefined,
+      preserveFds: Number(flags["preserve-fds"] ?? 0),
+      ignorePaused: flags["ignore-paused"] === true,
+      cgroups: flags.cgroup as string[],
+    });
+  } catch (error) {
+    forwarder?.stop();
+    throw error;
+  }
+  if (!forwarder) return 0;
+  return await waitInForeground(started.pid, started.ptyMaster, forwarder);
 }
 
 /** The process from --process, else the container's own with the flags applied. */

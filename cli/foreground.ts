@@ -28,24 +28,56 @@ const FORWARDED: Partial<Record<Deno.Signal, number>> = {
 };
 
 /**
+ * Signals tsrunc receives, passed on to the process once it is known: listening starts
+ * before the process is made, so no signal falls between its start and the wait (one
+ * that comes earlier is delivered as soon as the pid is set).
+ */
+export class SignalForwarder {
+  #pid = 0;
+  #ptyMaster?: number;
+  #pending: number[] = [];
+  #stops: (() => void)[] = [];
+
+  constructor() {
+    for (const [name, number] of Object.entries(FORWARDED)) {
+      const signal = name as Deno.Signal;
+      const handler = () => {
+        if (signal === "SIGWINCH" && this.#ptyMaster !== undefined) resize(this.#ptyMaster);
+        else if (this.#pid > 0) libcore.kill(this.#pid, number);
+        else if (signal !== "SIGWINCH") this.#pending.push(number);
+      };
+      Deno.addSignalListener(signal, handler);
+      this.#stops.push(() => Deno.removeSignalListener(signal, handler));
+    }
+  }
+
+  /** The process to forward to (and its pty master, for resizes). */
+  attach(pid: number, ptyMaster?: number): void {
+    this.#pid = pid;
+    this.#ptyMaster = ptyMaster;
+    for (const number of this.#pending.splice(0)) libcore.kill(pid, number);
+  }
+
+  stop(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+  }
+}
+
+/**
  * Wait for pid (a child of tsrunc) while forwarding signals and, with a pty master,
  * proxying stdin/stdout to it; returns its exit status (128+N for signal N).
  */
-export async function waitInForeground(pid: number, ptyMaster?: number): Promise<number> {
-  const stopListening: (() => void)[] = [];
+export async function waitInForeground(
+  pid: number,
+  ptyMaster?: number,
+  forwarder = new SignalForwarder(),
+): Promise<number> {
   let proxy: Promise<void> | undefined;
   let stopProxy: number | undefined;
   let stopRead: number | undefined;
   let saved: libcore.TermSettings | undefined;
   try {
-    for (const [name, number] of Object.entries(FORWARDED)) {
-      const signal = name as Deno.Signal;
-      const handler = signal === "SIGWINCH" && ptyMaster !== undefined
-        ? () => resize(ptyMaster)
-        : () => libcore.kill(pid, number);
-      Deno.addSignalListener(signal, handler);
-      stopListening.push(() => Deno.removeSignalListener(signal, handler));
-    }
+    forwarder.attach(pid, ptyMaster);
     if (ptyMaster !== undefined) {
       // As runc: the pty takes the size of tsrunc's terminal, stdin goes raw.
       resize(ptyMaster);
@@ -60,7 +92,7 @@ export async function waitInForeground(pid: number, ptyMaster?: number): Promise
     if (saved) libcore.termRestore(0, saved);
     if (stopRead !== undefined) libcore.close(stopRead);
     if (ptyMaster !== undefined) libcore.close(ptyMaster);
-    for (const stop of stopListening) stop();
+    forwarder.stop();
   }
 }
 

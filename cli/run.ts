@@ -6,12 +6,21 @@ import { deleteContainer } from "../core/lifecycle/delete.ts";
 import { forwardReady, hostNotifySocket, listenNotify } from "../core/lifecycle/notify.ts";
 import { startContainer } from "../core/lifecycle/start.ts";
 import { createOptions } from "./create_options.ts";
-import { waitInForeground } from "./foreground.ts";
+import { SignalForwarder, waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the container's (128+N for signal N). */
 export async function run(ctx: CommandContext): Promise<number> {
   const detach = ctx.flags.detach === true;
-  const { dir, state, ptyMaster } = await createContainer(createOptions(ctx, detach));
+  // Listening starts before the container does: no signal is lost in between.
+  const forwarder = detach ? undefined : new SignalForwarder();
+  let created;
+  try {
+    created = await createContainer(createOptions(ctx, detach));
+  } catch (error) {
+    forwarder?.stop();
+    throw error;
+  }
+  const { dir, state, ptyMaster } = created;
   const root = ctx.globals.root;
   const id = ctx.args[0];
   const notifyHost = hostNotifySocket();
@@ -20,6 +29,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (notifyHost) notifyFd = listenNotify(dir);
     await startContainer(root, id);
   } catch (error) {
+    forwarder?.stop();
     if (ptyMaster !== undefined) libcore.close(ptyMaster);
     if (notifyFd !== undefined) libcore.close(notifyFd);
     await deleteContainer(root, id, true).catch(() => {});
@@ -29,7 +39,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (notifyFd !== undefined) await forwardReady(notifyFd, notifyHost!, state.pid);
     return 0;
   }
-  const exited = waitInForeground(state.pid, ptyMaster);
+  const exited = waitInForeground(state.pid, ptyMaster, forwarder);
   const forwarded = notifyFd !== undefined
     ? forwardReady(notifyFd, notifyHost!, state.pid, exited)
     : undefined;
