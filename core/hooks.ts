@@ -5,6 +5,7 @@
  */
 import { TsruncError } from "./errors.ts";
 import type { HookSpec } from "./state/store.ts";
+import * as libcore from "../ffi/libcore.ts";
 
 /** Run hooks in order; the first failure throws, naming the hook. */
 export async function runHooks(
@@ -16,54 +17,32 @@ export async function runHooks(
 }
 
 async function runHook(kind: string, hook: HookSpec, state: string): Promise<void> {
-  const args = hook.args ?? [hook.path];
-  let child: Deno.ChildProcess;
+  // argv[0] is args[0] as the config gives it (Docker's libnetwork hook relies on it).
+  const argv = hook.args ?? [hook.path];
+  let result: libcore.HookResult;
   try {
-    child = new Deno.Command(hook.path, {
-      args: args.slice(1),
-      env: Object.fromEntries((hook.env ?? []).map(splitEnv)),
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    result = await libcore.runHook(
+      hook.path,
+      argv,
+      hook.env ?? [],
+      state,
+      (hook.timeout ?? 0) * 1000,
+    );
   } catch (error) {
     throw new TsruncError(`${kind} hook ${hook.path}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  let timedOut = false;
-  const timer = hook.timeout
-    ? setTimeout(() => {
-      timedOut = true;
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }, hook.timeout * 1000)
-    : undefined;
-  const writer = child.stdin.getWriter();
-  try {
-    await writer.write(new TextEncoder().encode(state));
-    await writer.close();
-  } catch {
-    // a hook need not read its stdin
-  }
-  const output = await child.output();
-  if (timer !== undefined) clearTimeout(timer);
-  if (timedOut) {
+  if (result.timedOut) {
     throw new TsruncError(`${kind} hook ${hook.path} did not finish within ${hook.timeout} s`);
   }
-  if (!output.success) {
-    const text = new TextDecoder().decode(output.stderr).trim() ||
-      new TextDecoder().decode(output.stdout).trim();
-    const how = output.signal ? `killed by ${output.signal}` : `exited with status ${output.code}`;
+  if (result.code !== 0) {
+    const text = result.output.trim();
+    const how = result.signal
+      ? `killed by signal ${result.signal}`
+      : `exited with status ${result.code}`;
     throw new TsruncError(
       `${kind} hook ${hook.path} ${how}${text ? `: ${text.split("\n").join(" ")}` : ""}`,
     );
   }
-}
-
-function splitEnv(entry: string): [string, string] {
-  const at = entry.indexOf("=");
-  return at < 0 ? [entry, ""] : [entry.slice(0, at), entry.slice(at + 1)];
 }

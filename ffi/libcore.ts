@@ -47,6 +47,8 @@ const FN = {
   OPEN_DIR: 25,
   GET_WINSIZE: 26,
   OPEN_WRITE: 27,
+  CLEAR_ONLCR: 28,
+  RUN_HOOK: 29,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -263,6 +265,11 @@ export function termRestore(fd: number, saved: TermSettings): void {
   check(call(FN.TERM_RESTORE, ints(fd), saved), "restore the terminal");
 }
 
+/** Clear ONLCR on a pty (through its master). */
+export function clearOnlcr(fd: number): void {
+  check(call(FN.CLEAR_ONLCR, ints(fd)), "set the pty's output mode");
+}
+
 /** Open an existing file for writing (close-on-exec): its fd. */
 export function openWrite(path: string): number {
   return check(call(FN.OPEN_WRITE, ints(), cstr(path)), `open ${path}`);
@@ -388,4 +395,38 @@ export function bpfDevices(cgroupDirFd: number, rules: DeviceRule[]): void {
     });
   }
   check(r, "load the device cgroup filter");
+}
+
+/** What a hook run did: its wait status (or time-out) and its output. */
+export interface HookResult {
+  timedOut: boolean;
+  /** Exit code, when it exited. */
+  code?: number;
+  /** Signal number, when killed. */
+  signal?: number;
+  output: string;
+}
+
+/**
+ * Run a hook with its argv as given (argv[0] included), envp, and input on stdin, killed
+ * after timeoutMs (0: no limit), on a worker thread.
+ */
+export async function runHook(
+  path: string,
+  argv: readonly string[],
+  envp: readonly string[],
+  input: string,
+  timeoutMs: number,
+): Promise<HookResult> {
+  const strs = cstr([path, ...argv, ...envp, input].join("\0"));
+  const out = new Uint8Array(4096);
+  const args = ints(argv.length, envp.length, timeoutMs, out.length);
+  const r = await core().tsr_call_blocking(FN.RUN_HOOK, args, strs, out);
+  if (r === -ERRNO.ETIMEDOUT) return { timedOut: true, output: "" };
+  const status = check(r, `run hook ${path}`);
+  const output = new TextDecoder().decode(out.subarray(0, Number(args[4])));
+  // wait status: low 7 bits the signal, else the exit code in bits 8..15
+  return (status & 0x7f) === 0
+    ? { timedOut: false, code: (status >> 8) & 0xff, output }
+    : { timedOut: false, signal: status & 0x7f, output };
 }

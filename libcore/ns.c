@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <termios.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -120,7 +119,9 @@ int op_enter_container(struct ctx *c, const struct op *op) {
     close(root);
     return fail(c, -err, "enter the root of the container");
   }
-  close(root);
+  /* Paths of later ops (writeFile: oom_score_adj...) resolve inside this root. */
+  if (c->root_fd >= 0) close(c->root_fd);
+  c->root_fd = root;
   return 0;
 }
 
@@ -142,13 +143,6 @@ int op_open_pty(struct ctx *c, const struct op *op) {
     int err = errno;
     close(master);
     return fail(c, -err, "open the pty's peer");
-  }
-  /* NL stays NL: the terminal at the other end of tsrunc (or of the console socket)
-   * adds the CR, as with runc. */
-  struct termios t;
-  if (tcgetattr(peer, &t) == 0) {
-    t.c_oflag &= ~(tcflag_t)ONLCR;
-    tcsetattr(peer, TCSANOW, &t);
   }
   if (op->ints[0] || op->ints[1]) {
     struct winsize ws = {.ws_row = (unsigned short)op->ints[0],

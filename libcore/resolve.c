@@ -48,11 +48,11 @@ static int elf_interp(int fd, char *out, size_t cap) {
 /* Checks that path can be executed; the reason in c->detail when not. */
 static int check_program(struct ctx *c, const char *path) {
   struct stat st;
-  if (stat(path, &st) < 0) return explain(c, -errno, "program %s cannot be found", path);
+  if (stat(path, &st) < 0) return explain(c, -errno, "program %s cannot be found: no such file or directory", path);
   if (S_ISDIR(st.st_mode)) return explain(c, -EISDIR, "program %s is a directory", path);
   if (!S_ISREG(st.st_mode)) return explain(c, -EACCES, "program %s is not a regular file", path);
   if (!(st.st_mode & 0111))
-    return explain(c, -EACCES, "program %s is not executable (mode %04o)", path,
+    return explain(c, -EACCES, "program %s is not executable (mode %04o): permission denied", path,
                 (unsigned)(st.st_mode & 07777));
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0; /* unreadable but executable: let execve decide */
@@ -106,5 +106,6 @@ int op_resolve_exec(struct ctx *c, const struct op *op) {
     dir = end ? end + 1 : NULL;
   }
   if (*seen) return check_program(c, seen);
-  return explain(c, -ENOENT, "program \"%s\" not found in PATH (%s)", prog, *search ? search : "empty");
+  return explain(c, -ENOENT, "program \"%s\" not found in PATH (%s): executable file not found in $PATH",
+                 prog, *search ? search : "empty");
 }

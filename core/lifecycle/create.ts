@@ -317,7 +317,12 @@ export function takeConsole(
   consoleSocket: string | undefined,
 ): number | undefined {
   if (message.fd < 0) throw new TsruncError("the container process sent no pty");
-  if (!consoleSocket) return message.fd;
+  if (!consoleSocket) {
+    // tsrunc proxies it to its own terminal, which adds the CR (as runc): before the
+    // program writes anything.
+    libcore.clearOnlcr(message.fd);
+    return message.fd;
+  }
   try {
     libcore.sendFdTo(consoleSocket, message.fd, message.payload);
   } catch (error) {
