@@ -47,8 +47,7 @@ const FN = {
   OPEN_DIR: 25,
   GET_WINSIZE: 26,
   OPEN_WRITE: 27,
-  CLEAR_ONLCR: 28,
-  RUN_HOOK: 29,
+  RUN_HOOK: 28,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -263,11 +262,6 @@ export function termRaw(fd: number): TermSettings {
 /** Restore terminal settings saved by termRaw. */
 export function termRestore(fd: number, saved: TermSettings): void {
   check(call(FN.TERM_RESTORE, ints(fd), saved), "restore the terminal");
-}
-
-/** Clear ONLCR on a pty (through its master). */
-export function clearOnlcr(fd: number): void {
-  check(call(FN.CLEAR_ONLCR, ints(fd)), "set the pty's output mode");
 }
 
 /** Open an existing file for writing (close-on-exec): its fd. */

@@ -324,7 +324,7 @@ enum {
   FN_MKFIFO, FN_FIFO_HANDSHAKE, FN_PIDFD_OPEN, FN_PIDFD_SIGNAL, FN_KILL, FN_WAIT,
   FN_PIDFD_POLL, FN_SEND_FD_TO, FN_TERM_RAW, FN_TERM_RESTORE, FN_COPY_WINSIZE,
   FN_PTY_PROXY, FN_PIPE, FN_DGRAM_BIND, FN_DGRAM_RECV, FN_DGRAM_SEND,
-  FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE, FN_OPEN_WRITE, FN_CLEAR_ONLCR, FN_RUN_HOOK,
+  FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE, FN_OPEN_WRITE, FN_RUN_HOOK,
 };
 
 int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
@@ -381,7 +381,6 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
   case FN_BPF_DEVICES: return tsr_bpf_devices((int)a[0], (const struct tsr_dev_rule *)b0, (int32_t)a[1]);
   case FN_OPEN_DIR: return tsr_open_dir((const char *)b0);
   case FN_OPEN_WRITE: return tsr_open_write((const char *)b0);
-  case FN_CLEAR_ONLCR: return tsr_clear_onlcr((int)a[0]);
   case FN_RUN_HOOK: {
     int32_t len = 0;
     int r = tsr_run_hook((const char *)b0, (int32_t)a[0], (int32_t)a[1], (int32_t)a[2], b1,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -127,7 +128,7 @@ int op_enter_container(struct ctx *c, const struct op *op) {
 
 /* Opens a pty in the container's devpts, sends the master to tsrunc, and makes the
  * other side our controlling terminal and stdio (after setsid). ints: rows, columns
- * (0, 0: leave the size). */
+ * (0, 0: leave the size), clear ONLCR. */
 int op_open_pty(struct ctx *c, const struct op *op) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return fail(c, -errno, "open /dev/ptmx in the container");
@@ -143,6 +144,14 @@ int op_open_pty(struct ctx *c, const struct op *op) {
     int err = errno;
     close(master);
     return fail(c, -err, "open the pty's peer");
+  }
+  if (op->ints[2]) {
+    /* tsrunc copies it to its own terminal, which adds the CR (as runc) */
+    struct termios t;
+    if (tcgetattr(peer, &t) == 0) {
+      t.c_oflag &= ~(tcflag_t)ONLCR;
+      tcsetattr(peer, TCSANOW, &t);
+    }
   }
   if (op->ints[0] || op->ints[1]) {
     struct winsize ws = {.ws_row = (unsigned short)op->ints[0],

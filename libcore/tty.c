@@ -77,15 +77,6 @@ int tsr_term_restore(int fd, const uint8_t *saved) {
   return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
 }
 
-/* Clears ONLCR on a pty (from its master): when tsrunc proxies it to its own terminal,
- * that terminal adds the CR (as runc does); a console socket's receiver gets it as is. */
-int tsr_clear_onlcr(int fd) {
-  struct termios t;
-  if (tcgetattr(fd, &t) < 0) return -errno;
-  t.c_oflag &= ~(tcflag_t)ONLCR;
-  return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
-}
-
 /* The window size of the terminal on fd: rows, columns. */
 int tsr_get_winsize(int fd, int32_t *out) {
   struct winsize ws;

@@ -9,7 +9,6 @@ int tsr_term_raw(int fd, uint8_t *saved, int32_t cap);
 int tsr_term_restore(int fd, const uint8_t *saved);
 int tsr_copy_winsize(int from, int to);
 int tsr_get_winsize(int fd, int32_t *out);
-int tsr_clear_onlcr(int fd);
 int tsr_pty_proxy(int master, int input, int output, int stop_fd);
 int tsr_pipe(int32_t *out);
 int tsr_dgram_bind(const char *path);

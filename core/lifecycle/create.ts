@@ -121,6 +121,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       // fds of the executor: 3+N sync, 4+N plan, 5+N the memory cgroup.procs
       lateCgroupFd: lateMemory ? 5 + preserveFds : undefined,
       setgroupsDenied: setgroupsDenied(spec),
+      proxiedTerminal: !options.consoleSocket,
       host,
     });
   let built = makePlan(lateMemoryCgroup(cgroups));
@@ -317,12 +318,7 @@ export function takeConsole(
   consoleSocket: string | undefined,
 ): number | undefined {
   if (message.fd < 0) throw new TsruncError("the container process sent no pty");
-  if (!consoleSocket) {
-    // tsrunc proxies it to its own terminal, which adds the CR (as runc): before the
-    // program writes anything.
-    libcore.clearOnlcr(message.fd);
-    return message.fd;
-  }
+  if (!consoleSocket) return message.fd;
   try {
     libcore.sendFdTo(consoleSocket, message.fd, message.payload);
   } catch (error) {

@@ -93,6 +93,7 @@ export function execProcess(options: ExecOptions): Execed {
       seccomp: state.seccomp,
       lsm: hostLsm(),
       setgroupsDenied: readSetgroups(state.pid) === "deny",
+      proxiedTerminal: !options.consoleSocket,
       home: options.process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
         : passwdHome(state.rootfs, options.process.user?.uid ?? 0),

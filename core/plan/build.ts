@@ -55,6 +55,8 @@ export interface PlanInput {
   lateCgroupFd?: number;
   /** Rootless with a single gid mapped: setgroups(2) is denied in the container. */
   setgroupsDenied?: boolean;
+  /** The terminal is proxied by tsrunc (no console socket). */
+  proxiedTerminal?: boolean;
   host: HostFacts;
 }
 
@@ -152,7 +154,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     if (cgroupNs) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
   }
 
-  if (process.terminal) plan.push(openPtyOp(process.consoleSize));
+  if (process.terminal) plan.push(openPtyOp(process.consoleSize, input.proxiedTerminal === true));
   if (linux.personality) {
     const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
     if (domain === undefined) {
@@ -331,8 +333,13 @@ function lsmLabelOps(
 }
 
 /** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */
-export function openPtyOp(size: OciProcess["consoleSize"]): PlanOp {
-  return { op: "openPty", rows: size?.height ?? 0, columns: size?.width ?? 0 };
+export function openPtyOp(size: OciProcess["consoleSize"], proxied: boolean): PlanOp {
+  return {
+    op: "openPty",
+    rows: size?.height ?? 0,
+    columns: size?.width ?? 0,
+    clearOnlcr: proxied,
+  };
 }
 
 /** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */

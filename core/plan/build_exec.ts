@@ -33,6 +33,8 @@ export interface ExecPlanInput {
   lsm?: { apparmor: boolean; selinux: boolean };
   /** The container's user namespace denies setgroups(2) (rootless). */
   setgroupsDenied?: boolean;
+  /** The terminal is proxied by tsrunc (no console socket). */
+  proxiedTerminal?: boolean;
 }
 
 /** Build the plan for `exec`. */
@@ -48,7 +50,7 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   ];
   // runc's exec joins the container's session keyring by its name.
   if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
-  if (process.terminal) plan.push(openPtyOp(process.consoleSize));
+  if (process.terminal) plan.push(openPtyOp(process.consoleSize, input.proxiedTerminal === true));
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;

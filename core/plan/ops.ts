@@ -64,6 +64,8 @@ export interface OpenPtyOp {
   op: "openPty";
   rows: number;
   columns: number;
+  /** tsrunc proxies the pty to its own terminal, which adds the CR: clear ONLCR (runc). */
+  clearOnlcr: boolean;
 }
 
 /**
