@@ -7,7 +7,8 @@ import { openContainer } from "./open.ts";
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const opened = openContainer(root, id);
   try {
-    if (opened.status === "stopped") throw new TsruncError("container not running");
+    // As runc: --all of a stopped container signals what may be left in its cgroup.
+    if (opened.status === "stopped" && !all) throw new TsruncError("container not running");
     if (!all) {
       signalInit(opened.state, signal);
       return;
