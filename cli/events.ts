@@ -4,6 +4,7 @@
  * container. With --stats: one stats event, then exit. Ends when the container stops.
  */
 import type { CommandContext } from "./commands.ts";
+import { writeOut } from "./output.ts";
 import { TsruncError } from "../core/errors.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
 import { oomKills, readStats } from "../core/cgroups/stats.ts";
@@ -17,28 +18,28 @@ export async function run(ctx: CommandContext): Promise<number> {
   const interval = parseDuration(String(ctx.flags.interval ?? "5s"));
   const record = cgroupsOf(ctx.globals.root, id);
   const emit = (type: string, data?: unknown) =>
-    write(toJson(data === undefined ? { type, id } : { type, id, data }) + "\n");
+    writeOut(toJson(data === undefined ? { type, id } : { type, id, data }) + "\n");
   if (ctx.flags.stats === true) {
-    await emit("stats", readStats(record));
+    emit("stats", readStats(record));
     return 0;
   }
   let kills = oomKills(record);
-  const checkOom = async () => {
+  const checkOom = () => {
     const now = oomKills(record);
-    if (now > kills) await emit("oom");
+    if (now > kills) emit("oom");
     kills = now;
   };
   let nextStats = Date.now();
   while (running(ctx.globals.root, id)) {
-    await checkOom();
+    checkOom();
     if (Date.now() >= nextStats) {
-      await emit("stats", readStats(record));
+      emit("stats", readStats(record));
       nextStats = Date.now() + interval;
     }
     await new Promise((r) => setTimeout(r, Math.min(OOM_POLL_MS, interval)));
   }
   // An OOM kill that ended the container is reported too.
-  await checkOom();
+  checkOom();
   return 0;
 }
 
@@ -85,10 +86,4 @@ export function parseDuration(text: string): number {
     throw new TsruncError(`--interval: invalid duration "${text}" (e.g. 5s, 500ms)`);
   }
   return Number(match[1]) * units[match[2]];
-}
-
-async function write(text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
 }

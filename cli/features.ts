@@ -3,6 +3,7 @@
  * (and, for the LSMs, what this host has enabled).
  */
 import type { CommandContext } from "./commands.ts";
+import { writeOut } from "./output.ts";
 import { knownMountOptions } from "../core/plan/mount_options.ts";
 import { SECCOMP_FLAG_BITS, SUPPORTED_ARCHS, SUPPORTED_FLAGS } from "../core/plan/seccomp.ts";
 import { CAPABILITIES, NAMESPACE_FLAGS } from "../core/plan/tables.ts";
@@ -74,9 +75,7 @@ export function features(): Record<string, unknown> {
 }
 
 /** Run the command. */
-export async function run(_ctx: CommandContext): Promise<number> {
-  const bytes = new TextEncoder().encode(JSON.stringify(features(), null, "    ") + "\n");
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
-  return 0;
+export function run(_ctx: CommandContext): Promise<number> {
+  writeOut(JSON.stringify(features(), null, "    ") + "\n");
+  return Promise.resolve(0);
 }

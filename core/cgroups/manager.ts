@@ -160,7 +160,7 @@ function currentMemory(dir: string | undefined): { limit?: number; swap?: number
 }
 
 /** The directory of the v1 hierarchy that carries controller. */
-function v1DirOf(record: CgroupRecord, controller: string): string | undefined {
+export function v1DirOf(record: CgroupRecord, controller: string): string | undefined {
   for (const [key, dir] of Object.entries(record.dirs)) {
     if (key.split(",").includes(controller)) return dir;
   }

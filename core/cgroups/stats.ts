@@ -3,7 +3,7 @@
  * `events --stats` data (runc's types.Stats: Go's omitempty drops zero fields), and
  * the OOM-kill counter `events` watches.
  */
-import type { CgroupRecord } from "./manager.ts";
+import { type CgroupRecord, v1DirOf } from "./manager.ts";
 
 type Json = Record<string, unknown>;
 
@@ -44,13 +44,6 @@ function omitEmpty(o: Json, keep: string[] = []): Json {
   return out;
 }
 
-function dirOf(record: CgroupRecord, controller: string): string | undefined {
-  for (const [key, dir] of Object.entries(record.dirs)) {
-    if (key.split(",").includes(controller)) return dir;
-  }
-  return undefined;
-}
-
 /** Stats of a container's cgroups. */
 export function readStats(record: CgroupRecord): Json {
   return record.version === 2 ? statsV2(record.dirs[""]) : statsV1(record);
@@ -59,12 +52,12 @@ export function readStats(record: CgroupRecord): Json {
 const TICKS_TO_NS = 1e9 / 100; // USER_HZ
 
 function statsV1(record: CgroupRecord): Json {
-  const cpuacct = dirOf(record, "cpuacct");
-  const cpu = dirOf(record, "cpu");
-  const memory = dirOf(record, "memory");
-  const pids = dirOf(record, "pids");
-  const blkio = dirOf(record, "blkio");
-  const hugetlb = dirOf(record, "hugetlb");
+  const cpuacct = v1DirOf(record, "cpuacct");
+  const cpu = v1DirOf(record, "cpu");
+  const memory = v1DirOf(record, "memory");
+  const pids = v1DirOf(record, "pids");
+  const blkio = v1DirOf(record, "blkio");
+  const hugetlb = v1DirOf(record, "hugetlb");
 
   const times = keyed(cpuacct && read(`${cpuacct}/cpuacct.stat`));
   const throttling = keyed(cpu && read(`${cpu}/cpu.stat`));
@@ -201,6 +194,6 @@ function statsV2(dir: string): Json {
 /** How many times the kernel's OOM killer has acted in the container's memory cgroup. */
 export function oomKills(record: CgroupRecord): number {
   if (record.version === 2) return keyed(read(`${record.dirs[""]}/memory.events`)).oom_kill ?? 0;
-  const memory = dirOf(record, "memory");
+  const memory = v1DirOf(record, "memory");
   return memory ? keyed(read(`${memory}/memory.oom_control`)).oom_kill ?? 0 : 0;
 }
