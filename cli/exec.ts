@@ -5,7 +5,6 @@ import { execProcess } from "../core/lifecycle/exec.ts";
 import { execProcessFromFlags } from "../core/spec/exec_process.ts";
 import type { Process } from "../core/spec/types.ts";
 import { parseProcess } from "../core/spec/validate.ts";
-import { openContainer } from "../core/lifecycle/open.ts";
 import { checkPassedFds } from "./create_options.ts";
 import { outerTerminalSize, SignalForwarder, waitInForeground } from "./foreground.ts";
 
@@ -15,8 +14,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const [id, ...args] = ctx.args;
   const detach = flags.detach === true;
   checkPassedFds(Number(flags["preserve-fds"] ?? 0));
-  const { process, where } = processOf(ctx, id, args);
-  if (process.terminal && !detach) process.consoleSize = outerTerminalSize() ?? process.consoleSize;
   // Listening starts now: a signal that comes while the process starts is not lost.
   const forwarder = detach ? undefined : new SignalForwarder();
   let started;
@@ -24,8 +21,14 @@ export async function run(ctx: CommandContext): Promise<number> {
     started = execProcess({
       root: ctx.globals.root,
       id,
-      process,
-      where,
+      processFor: (base) => {
+        const chosen = processOf(ctx, args, base);
+        const { process } = chosen;
+        if (process.terminal && !detach) {
+          process.consoleSize = outerTerminalSize() ?? process.consoleSize;
+        }
+        return chosen;
+      },
       detach,
       pidFile: flags["pid-file"] as string | undefined,
       consoleSocket: flags["console-socket"] as string | undefined,
@@ -41,11 +44,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   return await waitInForeground(started.pid, started.ptyMaster, forwarder);
 }
 
-/** The process from --process, else the container's own with the flags applied. */
+/** The process from --process, else the container's own (base) with the flags applied. */
 function processOf(
   ctx: CommandContext,
-  id: string,
   args: string[],
+  base: Process | undefined,
 ): { process: Process; where: string } {
   const { flags } = ctx;
   const path = flags.process as string | undefined;
@@ -61,9 +64,7 @@ function processOf(
     }
     return { process: parseProcess(text, "process.json"), where: "process.json: process" };
   }
-  const opened = openContainer(ctx.globals.root, id);
-  opened.unlock();
-  const process = execProcessFromFlags(opened.state.process, {
+  const process = execProcessFromFlags(base, {
     args,
     cwd: flags.cwd as string | undefined,
     env: flags.env as string[],

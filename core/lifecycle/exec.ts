@@ -26,9 +26,11 @@ import { openContainer } from "./open.ts";
 export interface ExecOptions {
   root: string;
   id: string;
-  process: OciProcess;
-  /** Names the process in errors: "process.json" or "config.json: process". */
-  where: string;
+  /**
+   * The process to start, given the container's own (from its state): the process and
+   * what names it in errors ("process.json: process" or "config.json: process").
+   */
+  processFor(base: OciProcess | undefined): { process: OciProcess; where: string };
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
@@ -61,11 +63,11 @@ const PROC_NS: Record<string, string> = {
 
 /** Start the process; on return it has exec'd its program (or exited). */
 export function execProcess(options: ExecOptions): Execed {
-  const terminal = options.process.terminal === true;
-  checkConsoleSocket(terminal, options.detach, options.consoleSocket);
   const opened = openContainer(options.root, options.id);
   const { state, status } = opened;
   opened.unlock();
+  const { process, where } = options.processFor(state.process);
+  checkConsoleSocket(process.terminal === true, options.detach, options.consoleSocket);
   if (status === "stopped") throw new TsruncError("cannot exec in a stopped container");
   if (status === "paused" && !options.ignorePaused) {
     throw new TsruncError("cannot exec in a paused container (use --ignore-paused to override)");
@@ -82,8 +84,8 @@ export function execProcess(options: ExecOptions): Execed {
   try {
     if (!initAlive(state)) throw new TsruncError("cannot exec in a stopped container");
     const built = buildExecPlan({
-      process: options.process,
-      where: options.where,
+      process,
+      where,
       id: options.id,
       initPid: state.pid,
       initPidfd: 5 + options.preserveFds,
@@ -94,9 +96,9 @@ export function execProcess(options: ExecOptions): Execed {
       lsm: hostLsm(),
       setgroupsDenied: readSetgroups(state.pid) === "deny",
       proxiedTerminal: !options.consoleSocket,
-      home: options.process.env?.some((e) => e.startsWith("HOME="))
+      home: process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
-        : passwdHome(state.rootfs, options.process.user?.uid ?? 0),
+        : passwdHome(state.rootfs, process.user?.uid ?? 0),
     });
     for (const warning of built.warnings) warn(warning);
     let cgroups = state.cgroups;
