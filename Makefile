@@ -7,7 +7,6 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
-LIBDIR  := $(PREFIX)/lib/tsrunc
 BUILD   := $(CURDIR)/build
 DENO    := $(CURDIR)/node_modules/@deno/linux-x64-glibc/deno
 TSRUNC  ?= $(PREFIX)/sbin/tsrunc
@@ -62,7 +61,7 @@ $(BUILD)/version.json: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
 
 libcore: | deps
-	@$(MAKE) -s --no-print-directory -C libcore BUILD=$(BUILD) LIBDIR=$(LIBDIR)
+	@$(MAKE) -s --no-print-directory -C libcore BUILD=$(BUILD)
 
 bundle: $(BUILD)/lib/tsrunc.js
 

@@ -7,9 +7,11 @@ import { COMMANDS, GLOBAL_FLAGS, type Globals } from "./cli/commands.ts";
 import { parseFlags } from "./cli/flags.ts";
 import { TsruncError } from "./core/errors.ts";
 import { configureLog, logError } from "./core/log.ts";
+import { mark } from "./core/timing.ts";
 
 /** Run tsrunc with argv; returns the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
+  mark("main");
   let failureStatus = 1;
   try {
     // Global flags stop at the command name.
@@ -54,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     failureStatus = command.failureStatus ?? 1;
     checkArgCount(where, command.args, parsed.args.length);
     const module = await command.load();
+    mark(`loaded ${command.name}`);
     return await module.run({ globals, flags: parsed.flags, args: parsed.args });
   } catch (error) {
     report(error);

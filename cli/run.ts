@@ -6,6 +6,7 @@ import { deleteContainer } from "../core/lifecycle/delete.ts";
 import { forwardReady, hostNotifySocket, listenNotify } from "../core/lifecycle/notify.ts";
 import { startContainer } from "../core/lifecycle/start.ts";
 import { createOptions } from "./create_options.ts";
+import { mark } from "../core/timing.ts";
 import { SignalForwarder, waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the container's (128+N for signal N). */
@@ -39,12 +40,15 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (notifyFd !== undefined) await forwardReady(notifyFd, notifyHost!, state.pid);
     return 0;
   }
+  mark("started");
   const exited = waitInForeground(state.pid, ptyMaster, forwarder);
   const forwarded = notifyFd !== undefined
     ? forwardReady(notifyFd, notifyHost!, state.pid, exited)
     : undefined;
   const status = await exited;
   await forwarded;
+  mark("exited");
   if (ctx.flags.keep !== true) await deleteContainer(root, id, true);
+  mark("deleted");
   return status;
 }

@@ -1,26 +1,58 @@
-/* /usr/local/sbin/tsrunc: starts Deno on the installed bundle with fixed flags. A C
- * launcher costs well under a millisecond, a shell wrapper several. */
+/* $PREFIX/sbin/tsrunc: starts Deno on the installed bundle with fixed flags. A C
+ * launcher costs well under a millisecond, a shell wrapper several.
+ *
+ * The lib directory is found from the launcher's own location, <dir>/../lib/tsrunc
+ * (readlink of /proc/self/exe, so symlinks to the launcher work too): an installed
+ * tree can be moved or unpacked anywhere (make dist) without rebuilding. */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#ifndef LIBDIR
-#define LIBDIR "/usr/local/lib/tsrunc"
-#endif
-
-static const char *const FIXED[] = {
-    LIBDIR "/deno", "run", "--allow-all", "--no-config", "--no-prompt", "--quiet",
-    "--no-lock", "--cached-only", LIBDIR "/tsrunc.js",
+static const char *const FLAGS[] = {
+    "run", "--allow-all", "--no-config", "--no-prompt", "--quiet", "--no-lock", "--cached-only",
 };
 
+/* <dir of the launcher>/../lib/tsrunc into libdir; 0 on success. */
+static int find_libdir(char *libdir, size_t size) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return -1;
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  if (!slash) return -1;
+  *slash = '\0';
+  int len = snprintf(libdir, size, "%s/../lib/tsrunc", self);
+  return len > 0 && (size_t)len < size ? 0 : -1;
+}
+
 int main(int argc, char **argv) {
-  size_t nfixed = sizeof FIXED / sizeof *FIXED;
-  char **args = calloc(nfixed + (size_t)argc + 1, sizeof *args);
+  if (getenv("TSRUNC_TIMING")) { /* phase timing (core/timing.ts) counts from here */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char t0[32];
+    snprintf(t0, sizeof t0, "%lld", (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+    setenv("TSRUNC_T0", t0, 1);
+  }
+  char libdir[PATH_MAX], deno[PATH_MAX + 8], entry[PATH_MAX + 16];
+  if (find_libdir(libdir, sizeof libdir) != 0) {
+    fprintf(stderr, "tsrunc: cannot find the lib directory beside %s\n", argv[0]);
+    return 1;
+  }
+  snprintf(deno, sizeof deno, "%s/deno", libdir);
+  snprintf(entry, sizeof entry, "%s/tsrunc.js", libdir);
+
+  size_t nflags = sizeof FLAGS / sizeof *FLAGS;
+  char **args = calloc(nflags + (size_t)argc + 2, sizeof *args);
   if (!args) return 1;
-  for (size_t i = 0; i < nfixed; i++) args[i] = (char *)FIXED[i];
-  for (int i = 1; i < argc; i++) args[nfixed + (size_t)i - 1] = argv[i];
+  size_t at = 0;
+  args[at++] = deno;
+  for (size_t i = 0; i < nflags; i++) args[at++] = (char *)FLAGS[i];
+  args[at++] = entry;
+  for (int i = 1; i < argc; i++) args[at++] = argv[i];
   setenv("DENO_NO_UPDATE_CHECK", "1", 1);
   /* How many descriptors from 3 up the caller really passed (for --preserve-fds and
    * LISTEN_FDS): beyond them Deno opens its own, which must not reach a container. */
@@ -29,9 +61,9 @@ int main(int argc, char **argv) {
   char count[16];
   snprintf(count, sizeof count, "%d", passed);
   setenv("TSRUNC_PASSED_FDS", count, 1);
-  setenv("TSRUNC_LIBDIR", LIBDIR, 0);
-  execv(args[0], args);
-  fprintf(stderr, "tsrunc: cannot start %s: ", args[0]);
+  setenv("TSRUNC_LIBDIR", libdir, 1);
+  execv(deno, args);
+  fprintf(stderr, "tsrunc: cannot start %s: ", deno);
   perror(NULL);
   return 1;
 }

@@ -15,9 +15,8 @@
 #   $DESTDIR$PREFIX/lib/tsrunc/executor    static container-side executor
 #   $DESTDIR$PREFIX/lib/tsrunc/version.json  commit and libseccomp version (--version)
 #
-# The launcher has its lib directory compiled in, so it is (re)built here with
-# LIBDIR=$PREFIX/lib/tsrunc (without DESTDIR: that is where it will live at run time).
-# Files are replaced by rename, so running tsrunc processes are never disturbed, and
+# The launcher finds its lib directory as ../lib/tsrunc from its own location, so the
+# tree works wherever it is unpacked (make dist). Files are replaced by rename, so running tsrunc processes are never disturbed, and
 # unchanged files are not rewritten, so a second install is quick.
 set -euo pipefail
 
@@ -54,15 +53,13 @@ put() {
 
 case $action in
 install)
-  for f in "$BUILD/lib/tsrunc.js" "$BUILD/libcore.so" "$BUILD/executor" "$DENO_SRC"; do
+  for f in "$BUILD/lib/tsrunc.js" "$BUILD/libcore.so" "$BUILD/executor" "$BUILD/tsrunc-launcher" \
+    "$DENO_SRC"; do
     if [ ! -e "$f" ]; then
       say "missing $f: run 'make build' first"
       exit 1
     fi
   done
-  # The launcher must point at this LIBDIR; libcore/Makefile rebuilds it when it changes.
-  MAKEFLAGS= make -s -C libcore BUILD="$BUILD" LIBDIR="$LIBDIR" "$BUILD/tsrunc-launcher" >/dev/null
-
   mkdir -p "$DEST_LIB" "$DEST_SBIN"
   put "$DENO_SRC" "$DEST_LIB/deno" 0755
   put "$BUILD/libcore.so" "$DEST_LIB/libcore.so" 0644

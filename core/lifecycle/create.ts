@@ -8,6 +8,7 @@ import * as libcore from "../../ffi/libcore.ts";
 import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
 import { libDir } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
+import { mark } from "../timing.ts";
 import { buildPlan, hostPath } from "../plan/build.ts";
 import { encodePlan } from "../plan/encode.ts";
 import { gatherHostFacts } from "../plan/host_facts.ts";
@@ -83,6 +84,7 @@ export function loadBundle(bundleArg: string | undefined): { bundle: string; spe
 /** Create a container: on return its init waits for `start`. */
 export async function createContainer(options: CreateOptions): Promise<Created> {
   const { bundle, spec } = loadBundle(options.bundle);
+  mark("config read and validated");
   if (!spec.root?.path) throw new TsruncError("config.json: root.path: required");
   const rootfs = hostPath(bundle, spec.root.path);
   try {
@@ -126,6 +128,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     });
   let built = makePlan(lateMemoryCgroup(cgroups));
   for (const warning of built.warnings) warn(warning);
+  mark("plan built");
 
   dir.create();
   const lock = dir.lock();
@@ -159,7 +162,9 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       built = makePlan(undefined);
     }
     dir.write(state);
+    mark("cgroups made, state written");
     ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
+    mark("created");
     state.createdDone = true;
     dir.write(state);
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
@@ -201,6 +206,7 @@ async function runExecutor(
   for (let fd = 3; fd < 3 + preserveFds; fd++) fdMap.push([fd, fd]);
   fdMap.push([syncTarget, theirs], [syncTarget + 1, planFd]);
   if (procsFd !== undefined) fdMap.push([syncTarget + 2, procsFd]);
+  mark("executor prepared");
   let executorPid: number;
   try {
     executorPid = libcore.spawn(exeFd, [String(syncTarget), String(syncTarget + 1)], fdMap);
@@ -227,6 +233,7 @@ async function runExecutor(
       dir.write(state);
     }
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
+    mark("init placed in cgroups");
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");
     const creating = hookState(state, "creating");
