@@ -56,3 +56,8 @@ export function parseSignal(raw: string): number {
   if (signal === undefined) throw new TsruncError(`unknown signal "${raw}"`);
   return signal;
 }
+
+/** The signal names kill knows (with "SIG"), for the shell completion. */
+export function signalNames(): string[] {
+  return Object.keys(SIGNALS);
+}
