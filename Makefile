@@ -29,9 +29,12 @@ export DENO_NO_UPDATE_CHECK := 1
 help:
 	@echo 'targets:'
 	@echo '  deps       install missing Debian packages and npm deps (scripts/setup.sh)'
-	@echo '  build      deps + libcore (libcore.so, executor, launcher) + JS bundle in build/'
+	@echo '  build      deps + libcore (libcore.so, executor, launcher) + JS bundle + docs in build/'
+	@echo '  docs       man pages (build/man/*.8) and bash completion (build/completion/) from cli/'
 	@echo '  install    build, then install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  uninstall  remove what install put there'
+	@echo '  dist       build, then a release tarball build/dist/tsrunc-VERSION-linux-x64.tar.gz'
+	@echo '             (the installed tree relative to the prefix: tar -C /usr/local -xzf ...)'
 	@echo '  demo       install, then run a busybox container (build/demo) as root'
 	@echo '  demo-run   the demo container only (TSRUNC=runc to compare)'
 	@echo '  test       install, then unit, integration and engine tests (the last two as root)'
@@ -49,7 +52,17 @@ deps:
 $(DENO):
 	@scripts/setup.sh --npm-only
 
-build: libcore bundle $(BUILD)/version.json
+build: libcore bundle docs $(BUILD)/version.json
+
+# Man pages and bash completion, made from the command table --help is made from.
+# The stamp is touched on success: gen_docs leaves unchanged outputs alone.
+docs: $(BUILD)/docs.stamp
+
+$(BUILD)/docs.stamp: $(wildcard cli/*.ts) scripts/gen_docs.ts | $(DENO)
+	@mkdir -p $(BUILD)
+	$(DENO) run --quiet --allow-read=$(BUILD) --allow-write=$(BUILD) scripts/gen_docs.ts \
+	  --man $(BUILD)/man --completion $(BUILD)/completion/tsrunc.bash
+	@touch $@
 
 # What `tsrunc --version` prints besides the release: the source commit, libseccomp's
 # version. Rewritten only when it changes.
@@ -84,6 +97,10 @@ install: build
 
 uninstall:
 	@PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BUILD=$(BUILD) scripts/install.sh uninstall
+
+# The release tarball: scripts/install.sh into a staging DESTDIR with PREFIX=/usr/local.
+dist: build
+	@BUILD=$(BUILD) scripts/dist.sh $(BUILD)/dist
 
 demo: install
 	@$(MAKE) --no-print-directory demo-run
@@ -138,5 +155,5 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE help deps build libcore bundle install uninstall demo demo-run test unit integration test-engines \
+.PHONY: FORCE help deps build docs libcore bundle install uninstall dist demo demo-run test unit integration test-engines \
 	compile bench fmt lint check clean

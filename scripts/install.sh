@@ -14,6 +14,8 @@
 #   $DESTDIR$PREFIX/lib/tsrunc/libcore.so  FFI library
 #   $DESTDIR$PREFIX/lib/tsrunc/executor    static container-side executor
 #   $DESTDIR$PREFIX/lib/tsrunc/version.json  commit and libseccomp version (--version)
+#   $DESTDIR$PREFIX/share/man/man8/tsrunc.8, tsrunc-COMMAND.8   man pages (make docs)
+#   $DESTDIR$PREFIX/share/bash-completion/completions/tsrunc   bash completion (make docs)
 #
 # The launcher finds its lib directory as ../lib/tsrunc from its own location, so the
 # tree works wherever it is unpacked (make dist). Files are replaced by rename, so running tsrunc processes are never disturbed, and
@@ -32,6 +34,8 @@ BUILD=$(cd "$BUILD" 2>/dev/null && pwd || echo "$BUILD")
 LIBDIR=$PREFIX/lib/tsrunc
 DEST_LIB=$DESTDIR$LIBDIR
 DEST_SBIN=$DESTDIR$PREFIX/sbin
+DEST_MAN=$DESTDIR$PREFIX/share/man/man8
+DEST_COMPLETION=$DESTDIR$PREFIX/share/bash-completion/completions/tsrunc
 DENO_SRC=$REPO/node_modules/@deno/linux-x64-glibc/deno
 
 say() { printf 'install: %s\n' "$*" >&2; }
@@ -54,7 +58,7 @@ put() {
 case $action in
 install)
   for f in "$BUILD/lib/tsrunc.js" "$BUILD/libcore.so" "$BUILD/executor" "$BUILD/tsrunc-launcher" \
-    "$DENO_SRC"; do
+    "$BUILD/man/tsrunc.8" "$BUILD/completion/tsrunc.bash" "$DENO_SRC"; do
     if [ ! -e "$f" ]; then
       say "missing $f: run 'make build' first"
       exit 1
@@ -83,12 +87,26 @@ install)
     [ -n "${keep[$name]:-}" ] || rm -f "$f"
   done
 
+  # Man pages and completion; pages of commands that are gone are dropped.
+  mkdir -p "$DEST_MAN" "$(dirname "$DEST_COMPLETION")"
+  declare -A pages=()
+  for f in "$BUILD"/man/tsrunc.8 "$BUILD"/man/tsrunc-*.8; do
+    name=$(basename "$f")
+    pages[$name]=1
+    put "$f" "$DEST_MAN/$name" 0644
+  done
+  for f in "$DEST_MAN"/tsrunc-*.8; do
+    [ -n "${pages[$(basename "$f")]:-}" ] || rm -f "$f"
+  done
+  put "$BUILD/completion/tsrunc.bash" "$DEST_COMPLETION" 0644
+
   put "$BUILD/tsrunc-launcher" "$DEST_SBIN/tsrunc" 0755
   ;;
 uninstall)
   rm -f "$DEST_SBIN/tsrunc"
   rm -rf "$DEST_LIB"
-  say "removed $DEST_SBIN/tsrunc and $DEST_LIB"
+  rm -f "$DEST_MAN/tsrunc.8" "$DEST_MAN"/tsrunc-*.8 "$DEST_COMPLETION"
+  say "removed $DEST_SBIN/tsrunc, $DEST_LIB, $DEST_MAN/tsrunc{,-*}.8 and $DEST_COMPLETION"
   ;;
 *)
   echo "usage: $0 install|uninstall" >&2

@@ -30,6 +30,7 @@ PACKAGES=(
   runc crun hyperfine           # scripts/bench, behaviour comparisons in tests
   strace python3 python3-jsonschema uidmap iproute2 procps util-linux
   containerd docker.io podman   # tests/engines (each started privately by the tests)
+  man-db                        # man -l renders the generated pages (install test)
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
