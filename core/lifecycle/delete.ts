@@ -6,7 +6,7 @@ import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { removeCgroups } from "../cgroups/manager.ts";
 import { removeIntelRdt } from "../cgroups/intel_rdt.ts";
-import { killAll, waitInitGone } from "./processes.ts";
+import { containerPids, killAll, waitInitGone } from "./processes.ts";
 import { openContainer, type Opened } from "./open.ts";
 
 const KILL_WAIT_MS = 10_000;
@@ -32,8 +32,9 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       }
     }
     if (state.cgroups) {
-      // What is left in the cgroup (exec'd processes outliving the init) goes too, as with runc.
-      killAll(state, 9);
+      // What is left in the cgroup (exec'd processes outliving the init) goes too, as with
+      // runc. Usually nothing is: then the freeze/kill/thaw round is skipped.
+      if (containerPids(state).length > 0) killAll(state, 9);
       removeCgroups(state.cgroups);
     }
     removeIntelRdt(state.intelRdt);
