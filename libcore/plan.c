@@ -19,18 +19,18 @@ int plan_decode(const uint8_t *buf, size_t len, struct plan *out) {
   if (!out->ops) return -ENOMEM;
   for (uint32_t i = 0; i < out->count; i++) {
     struct op *op = &out->ops[i];
-    if (at + 8 > len) return -EPROTO;
+    if (at + 12 > len) return -EPROTO;
     memcpy(&op->code, buf + at, 2);
-    memcpy(&op->nints, buf + at + 2, 2);
-    memcpy(&op->nstrs, buf + at + 4, 2);
-    at += 8;
-    if (at + 8 * (size_t)op->nints > len) return -EPROTO;
+    memcpy(&op->nints, buf + at + 4, 4);
+    memcpy(&op->nstrs, buf + at + 8, 4);
+    at += 12;
+    if (op->nints > len / 8 || op->nstrs > len / 5 || at + 8 * (size_t)op->nints > len) return -EPROTO;
     int64_t *ints = calloc(op->nints + 1, sizeof *ints);
     const char **strs = calloc(op->nstrs + 1, sizeof *strs);
     if (!ints || !strs) return -ENOMEM;
     memcpy(ints, buf + at, 8 * (size_t)op->nints);
     at += 8 * (size_t)op->nints;
-    for (uint16_t s = 0; s < op->nstrs; s++) {
+    for (uint32_t s = 0; s < op->nstrs; s++) {
       uint32_t n;
       if (read_u32(buf, len, &at, &n) < 0 || at + n + 1 > len || buf[at + n] != 0) return -EPROTO;
       strs[s] = (const char *)buf + at;

@@ -21,7 +21,8 @@ enum phase_code { PHASE_READY = 1, PHASE_PRESTART = 2, PHASE_CREATED = 3 };
 enum target_kind { TARGET_DIR = 0, TARGET_FILE = 1, TARGET_NONE = 2 };
 
 struct op {
-  uint16_t code, nints, nstrs;
+  uint16_t code;
+  uint32_t nints, nstrs;
   const int64_t *ints; /* unaligned-safe: copied on decode */
   const char **strs;
 };

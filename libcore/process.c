@@ -45,7 +45,7 @@ int op_scheduler(struct ctx *c, const struct op *op) {
 int op_cpu_affinity(struct ctx *c, const struct op *op) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (int i = 0; i < op->nints; i++) CPU_SET((int)op->ints[i], &set);
+  for (uint32_t i = 0; i < op->nints; i++) CPU_SET((int)op->ints[i], &set);
   if (sched_setaffinity(0, sizeof set, &set) < 0) return fail(c, -errno, "sched_setaffinity");
   return 0;
 }

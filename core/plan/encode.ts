@@ -2,7 +2,7 @@
  * The plan's wire form, read by libcore/plan.c:
  *
  *   "TSP1" u32(op count)
- *   per op: u16 code, u16 nints, u16 nstrs, u16 0, i64 ints[nints],
+ *   per op: u16 code, u16 0, u32 nints, u32 nstrs, i64 ints[nints],
  *           per string: u32 byte length, bytes, NUL
  *
  * All little-endian. Every op is a flat record of integers and strings in the order
@@ -141,7 +141,7 @@ export function encodePlan(plan: Plan): Uint8Array {
   });
   let size = 8;
   for (const r of records) {
-    size += 8 + 8 * r.ints.length;
+    size += 12 + 8 * r.ints.length;
     for (const s of r.strs) size += 4 + s.length + 1;
   }
   const bytes = new Uint8Array(size);
@@ -151,9 +151,10 @@ export function encodePlan(plan: Plan): Uint8Array {
   let at = 8;
   for (const r of records) {
     view.setUint16(at, r.code, true);
-    view.setUint16(at + 2, r.ints.length, true);
-    view.setUint16(at + 4, r.strs.length, true);
-    at += 8;
+    // 32-bit counts: a 10,000-rule seccomp profile is one op with ~70,000 integers
+    view.setUint32(at + 4, r.ints.length, true);
+    view.setUint32(at + 8, r.strs.length, true);
+    at += 12;
     for (const n of r.ints) {
       view.setBigInt64(at, typeof n === "bigint" ? n : BigInt(n), true);
       at += 8;

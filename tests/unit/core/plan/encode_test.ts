@@ -4,7 +4,7 @@
  */
 import { assertEquals } from "../../_assert.ts";
 import { encodePlan } from "../../../../core/plan/encode.ts";
-import { OP_CODES, PHASE_CODES, type Plan } from "../../../../core/plan/ops.ts";
+import { OP_CODES, PHASE_CODES, type Plan, type PlanOp } from "../../../../core/plan/ops.ts";
 
 interface WireRecord {
   code: number;
@@ -22,10 +22,10 @@ function decode(bytes: Uint8Array): { magic: string; records: WireRecord[] } {
   const records: WireRecord[] = [];
   for (let i = 0; i < count; i++) {
     const code = view.getUint16(at, true);
-    const nints = view.getUint16(at + 2, true);
-    const nstrs = view.getUint16(at + 4, true);
-    const reserved = view.getUint16(at + 6, true);
-    at += 8;
+    const reserved = view.getUint16(at + 2, true);
+    const nints = view.getUint32(at + 4, true);
+    const nstrs = view.getUint32(at + 8, true);
+    at += 12;
     const ints: bigint[] = [];
     for (let j = 0; j < nints; j++, at += 8) ints.push(view.getBigInt64(at, true));
     const strs: string[] = [];
@@ -46,9 +46,17 @@ Deno.test("encodePlan() writes the TSP1 header and the op count", () => {
   assertEquals([...bytes.subarray(0, 4)], [0x54, 0x53, 0x50, 0x31]);
   assertEquals(new TextDecoder().decode(bytes.subarray(0, 4)), "TSP1");
   assertEquals([...bytes.subarray(4, 8)], [3, 0, 0, 0]);
-  // Three ops without fields: an 8-byte header each.
-  assertEquals(bytes.length, 8 + 3 * 8);
-  assertEquals([...bytes.subarray(8, 16)], [OP_CODES.pivotRoot, 0, 0, 0, 0, 0, 0, 0]);
+  // Three ops without fields: a 12-byte header each.
+  assertEquals(bytes.length, 8 + 3 * 12);
+  assertEquals([...bytes.subarray(8, 20)], [OP_CODES.pivotRoot, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("encodePlan() counts more than 65,535 integers of one op (a 10,000-rule seccomp filter)", () => {
+  const cpus = Array.from({ length: 70_000 }, (_, i) => i % 2);
+  const op: PlanOp = { op: "cpuAffinity", cpus };
+  const { records } = decode(encodePlan([op]));
+  assertEquals(records[0].ints.length, 70_000);
+  assertEquals(records[0].ints[69_999], 1n);
 });
 
 Deno.test("encodePlan() of an empty plan is the bare header", () => {
@@ -69,22 +77,22 @@ Deno.test("encodePlan() lays out a mount record: code, counts, i64 ints, length-
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Record header at byte 8.
   assertEquals(view.getUint16(8, true), OP_CODES.mount);
-  assertEquals(view.getUint16(10, true), 3); // flags, kind, target may be on procfs
-  assertEquals(view.getUint16(12, true), 4); // source, target, fstype, data
-  assertEquals(view.getUint16(14, true), 0);
+  assertEquals(view.getUint32(12, true), 3); // flags, kind, target may be on procfs
+  assertEquals(view.getUint32(16, true), 4); // source, target, fstype, data
+  assertEquals(view.getUint16(10, true), 0);
   // Ints, little-endian i64.
-  assertEquals([...bytes.subarray(16, 24)], [6, 0, 0, 0, 0, 0, 0, 0]);
-  assertEquals(view.getBigInt64(24, true), 0n); // kind "dir"
-  assertEquals(view.getBigInt64(32, true), 0n); // /dev is not one of runc's /proc files
+  assertEquals([...bytes.subarray(20, 28)], [6, 0, 0, 0, 0, 0, 0, 0]);
+  assertEquals(view.getBigInt64(28, true), 0n); // kind "dir"
+  assertEquals(view.getBigInt64(36, true), 0n); // /dev is not one of runc's /proc files
   // First string: u32 length 5, "tmpfs", NUL.
-  assertEquals([...bytes.subarray(40, 44)], [5, 0, 0, 0]);
-  assertEquals(new TextDecoder().decode(bytes.subarray(44, 49)), "tmpfs");
-  assertEquals(bytes[49], 0);
+  assertEquals([...bytes.subarray(44, 48)], [5, 0, 0, 0]);
+  assertEquals(new TextDecoder().decode(bytes.subarray(48, 53)), "tmpfs");
+  assertEquals(bytes[53], 0);
   // Second string follows at once: "/dev".
-  assertEquals(view.getUint32(50, true), 4);
-  assertEquals(new TextDecoder().decode(bytes.subarray(54, 58)), "/dev");
-  assertEquals(bytes[58], 0);
-  assertEquals(bytes.length, 8 + 8 + 24 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
+  assertEquals(view.getUint32(54, true), 4);
+  assertEquals(new TextDecoder().decode(bytes.subarray(58, 62)), "/dev");
+  assertEquals(bytes[62], 0);
+  assertEquals(bytes.length, 8 + 12 + 24 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
   assertEquals(decode(bytes).records, [{
     code: OP_CODES.mount,
     ints: [6n, 0n, 0n],
@@ -105,7 +113,7 @@ Deno.test("encodePlan() writes -1 and 64-bit capability masks as two's-complemen
     strs: [],
     reserved: 0,
   });
-  assertEquals([...bytes.subarray(24, 32)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  assertEquals([...bytes.subarray(28, 36)], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
   assertEquals(records[1].ints, [(1n << 40n) | 1n]);
 });
 
@@ -134,7 +142,7 @@ Deno.test("encodePlan() counts string lists of exec and hook before them", () =>
 
 Deno.test("encodePlan() encodes strings as UTF-8 with their byte length", () => {
   const bytes = encodePlan([{ op: "hostname", name: "é" }]);
-  assertEquals([...bytes.subarray(16)], [2, 0, 0, 0, 0xc3, 0xa9, 0]);
+  assertEquals([...bytes.subarray(20)], [2, 0, 0, 0, 0xc3, 0xa9, 0]);
 });
 
 Deno.test("encodePlan() writes sync phases and setUser groups as ints", () => {
