@@ -91,6 +91,11 @@ out:
 
 static int load(struct ctx *c, scmp_filter_ctx filter, int notify) {
   int r = seccomp_load(filter);
+  /* libseccomp says ECANCELED for any refusal by the kernel; with rules it could build,
+   * that is in practice a program past the kernel's 4096 BPF instructions */
+  if (r == -ECANCELED || r == -EINVAL)
+    return explain(c, r, "seccomp: the kernel refused the filter: a filter may have at most 4096 "
+                         "BPF instructions (too many rules or conditions?)");
   if (r < 0) return fail(c, r, "seccomp: load the filter");
   if (!notify) return 0;
   int fd = seccomp_notify_fd(filter);
