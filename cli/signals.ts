@@ -42,7 +42,7 @@ const SIGNALS: Readonly<Record<string, number>> = {
 export function parseSignal(raw: string): number {
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n >= 1 && n <= 64) return n;
+    if (n >= 0 && n <= 64) return n; // 0 only checks the process exists, as with runc
     throw new TsruncError(`invalid signal number ${raw}`);
   }
   let name = raw.toUpperCase();

@@ -53,6 +53,7 @@ Deno.test("parseSignal() takes names with or without SIG, in any case, and numbe
   assertEquals(parseSignal("SIGKILL"), 9);
   assertEquals(parseSignal("sigusr1"), 10);
   assertEquals(parseSignal("15"), 15);
+  assertEquals(parseSignal("0"), 0); // existence check, as runc
   assertEquals(parseSignal("RTMIN+2"), 36);
   assertThrows(() => parseSignal("NOPE"), 'unknown signal "NOPE"');
   assertThrows(() => parseSignal("99"), "invalid signal number 99");
