@@ -1,5 +1,5 @@
 /** `tsrunc --version`: runc's lines, read from a file the build writes (no FFI, no spawn). */
-import { libDir } from "../ffi/paths.ts";
+import { versionJsonUrl } from "../ffi/paths.ts";
 import { OCI_VERSION } from "../core/state/oci_state.ts";
 
 /** The tsrunc release. */
@@ -8,7 +8,7 @@ export const VERSION = "0.1.0";
 /** What the build recorded: commit and libseccomp version. */
 export function buildInfo(): { commit?: string; libseccomp?: string } {
   try {
-    return JSON.parse(Deno.readTextFileSync(`${libDir()}/version.json`));
+    return JSON.parse(Deno.readTextFileSync(versionJsonUrl()));
   } catch {
     return {}; // a source checkout that was not built yet
   }

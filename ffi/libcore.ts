@@ -3,7 +3,7 @@
  * `-errno` into a TsruncError. No decisions here.
  */
 import { TsruncError } from "../core/errors.ts";
-import { libDir } from "./paths.ts";
+import { libcorePath } from "./paths.ts";
 
 const SYMBOLS = {
   // int tsr_call(int32_t fn, int64_t *args, uint8_t *b0, uint8_t *b1): the dispatcher
@@ -58,7 +58,7 @@ let lib: Lib | undefined;
 
 function core(): Lib {
   if (!lib) {
-    const path = `${libDir()}/libcore.so`;
+    const path = libcorePath();
     try {
       lib = Deno.dlopen(path, SYMBOLS).symbols;
     } catch (error) {

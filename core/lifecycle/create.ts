@@ -6,7 +6,7 @@
 import { TsruncError, wrapError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
-import { libDir } from "../../ffi/paths.ts";
+import { executorPath } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
 import { mark } from "../timing.ts";
 import { buildPlan, hostPath } from "../plan/build.ts";
@@ -199,7 +199,7 @@ async function runExecutor(
   const lateMemory = state.cgroups && lateMemoryCgroup(state.cgroups);
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
-  const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
+  const exeFd = libcore.sealedCopy(executorPath());
   const procsFd = lateMemory ? libcore.openWrite(`${lateMemory}/cgroup.procs`) : undefined;
   const syncTarget = 3 + preserveFds;
   const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];

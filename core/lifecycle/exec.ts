@@ -7,7 +7,7 @@
 import { TsruncError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { MSG } from "../../ffi/messages.ts";
-import { libDir } from "../../ffi/paths.ts";
+import { executorPath } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
 import type { OciProcess } from "../plan/build.ts";
 import { buildExecPlan } from "../plan/build_exec.ts";
@@ -146,7 +146,7 @@ function runExecExecutor(
 ): Execed {
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
-  const exeFd = libcore.sealedCopy(`${libDir()}/executor`);
+  const exeFd = libcore.sealedCopy(executorPath());
   const first = 3 + options.preserveFds;
   const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
   for (let fd = 3; fd < first; fd++) fdMap.push([fd, fd]);
