@@ -133,7 +133,7 @@ integration: install
 test-engines: install
 	@PREFIX=$(PREFIX) scripts/test.sh --engines
 
-compile: libcore
+compile: build
 	@scripts/compile.sh
 
 bench: install

@@ -38,7 +38,7 @@ function nativePath(name: "libcore.so" | "executor"): string {
     const source = Deno.build.standalone
       ? new URL(`./${name}`, import.meta.url)
       : `${libDir()}/${name}`;
-    path = `/proc/self/fd/${sealedMemfd(`tsrunc-${name}`, Deno.readFileSync(source))}`;
+    path = `/proc/self/fd/${sealedMemfd(`tsrunc-sealed-${name}`, Deno.readFileSync(source))}`;
     memfdPaths.set(name, path);
   }
   return path;

@@ -12,8 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Deno's permissions. scripts/compile.sh reads the lines between the markers for
+ * `deno compile`, so both stay the same. It has to be --allow-all: Deno 2.9 refuses any
+ * path under /proc or /sys ("Requires all access") unless every permission is granted,
+ * and even -A with --deny-net counts as less than all. A runtime lives in /proc and
+ * /sys, and FFI (libcore) is full native power anyway: the boundary is libcore and the
+ * kernel, see SECURITY.md "Deno permissions". */
 static const char *const FLAGS[] = {
-    "run", "--allow-all", "--no-config", "--no-prompt", "--quiet", "--no-lock", "--cached-only",
+    "run", "--no-config", "--no-prompt", "--quiet", "--no-lock", "--cached-only",
+    /* permissions: begin */
+    "--allow-all",
+    /* permissions: end */
 };
 
 /* <dir of the launcher>/../lib/tsrunc into libdir; 0 on success. */
