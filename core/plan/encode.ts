@@ -137,14 +137,17 @@ export function encodePlan(plan: Plan): Uint8Array {
   const utf8 = new TextEncoder();
   const records = plan.map((op) => {
     const [ints, strs] = fields(op);
-    return { code: OP_CODES[op.op], ints, strs: strs.map((s) => utf8.encode(s)) };
+    return { code: OP_CODES[op.op], ints, strs };
   });
-  let size = 8;
+  // An upper bound (UTF-8 takes at most 3 bytes per UTF-16 unit): strings are encoded
+  // straight into place, one pass, no array per string (a big seccomp profile has tens
+  // of thousands of names).
+  let bound = 8;
   for (const r of records) {
-    size += 12 + 8 * r.ints.length;
-    for (const s of r.strs) size += 4 + s.length + 1;
+    bound += 12 + 8 * r.ints.length;
+    for (const s of r.strs) bound += 4 + 3 * s.length + 1;
   }
-  const bytes = new Uint8Array(size);
+  const bytes = new Uint8Array(bound);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   view.setUint32(4, records.length, true);
@@ -156,14 +159,21 @@ export function encodePlan(plan: Plan): Uint8Array {
     view.setUint32(at + 8, r.strs.length, true);
     at += 12;
     for (const n of r.ints) {
-      view.setBigInt64(at, typeof n === "bigint" ? n : BigInt(n), true);
+      if (typeof n === "bigint") {
+        view.setBigInt64(at, n, true);
+      } else {
+        // two halves: no BigInt per integer
+        const high = Math.floor(n / 0x1_0000_0000);
+        view.setUint32(at, n - high * 0x1_0000_0000, true);
+        view.setInt32(at + 4, high, true);
+      }
       at += 8;
     }
     for (const s of r.strs) {
-      view.setUint32(at, s.length, true);
-      bytes.set(s, at + 4);
-      at += 4 + s.length + 1; // the NUL is already 0
+      const { written } = utf8.encodeInto(s, bytes.subarray(at + 4));
+      view.setUint32(at, written, true);
+      at += 4 + written + 1; // the NUL is already 0
     }
   }
-  return bytes;
+  return bytes.subarray(0, at);
 }
