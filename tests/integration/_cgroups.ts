@@ -8,7 +8,21 @@
  * /tsrunc-test itself (other tests share it) nor any other cgroup of the host.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { type Bundle, type Result, tsruncCommand, uniqueId, withBundle } from "./_helpers.ts";
+import {
+  alive,
+  type Bundle,
+  exists,
+  ok,
+  type Result,
+  sleep,
+  tsruncCommand,
+  uniqueId,
+  waitFor,
+  withBundle,
+} from "./_helpers.ts";
+
+// The generic helpers live in _helpers.ts; re-exported for the cgroup and engine tests.
+export { alive, exists, ok, sleep, waitFor };
 
 /** The cgroup below which every test cgroup goes (scripts/test.sh's TSRUNC_CGROUP_PARENT). */
 export const TEST_PARENT = "/tsrunc-test";
@@ -92,53 +106,6 @@ export function readCg(dir: string, file: string): string {
 /** The pids in a cgroup directory's cgroup.procs. */
 export function procsOf(dir: string): number[] {
   return readCg(dir, "cgroup.procs").split("\n").filter(Boolean).map(Number);
-}
-
-export function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Poll cond until it holds, failing after timeoutMs. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Whether a host pid is a live process (a zombie is dead). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-/** Insist a command succeeded, showing its output when it did not. */
-export function ok(r: Result, what: string): Result {
-  assertEquals(
-    r.code,
-    0,
-    `${what} failed: stdout ${JSON.stringify(r.stdout)} stderr ${JSON.stringify(r.stderr)}`,
-  );
-  return r;
 }
 
 /** Insist a command failed with `code` and exactly one stderr line. */

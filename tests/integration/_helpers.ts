@@ -8,6 +8,7 @@
  */
 
 import { defaultSpec } from "../../core/spec/default_spec.ts";
+import { assertEquals } from "./_assert.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const DENO = `${REPO}node_modules/@deno/linux-x64-glibc/deno`;
@@ -180,3 +181,84 @@ export function uniqueId(prefix: string): string {
 
 /** Whether the tests run as root (integration tests need it). */
 export const IS_ROOT = Deno.uid() === 0;
+
+// --- small helpers shared by the test files ---------------------------------------------
+
+/** Resolve after ms milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Poll cond (sync or async) every intervalMs until it holds; throw
+ * "timed out after <timeoutMs> ms waiting for <what>" once timeoutMs has passed without
+ * it holding. cond is checked at least once, and once more after the deadline.
+ */
+export async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Whether a host pid is a live process. A zombie (or dead, X) is not: the pid 1 of a
+ * container does not reap, and neither may the test, so a killed process can linger as one.
+ */
+export function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The state follows the last ")" (the command name in parentheses may hold any byte).
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether path exists. A symlink counts as itself (lstat), dangling or not, unless
+ * `follow` is set: then it exists when its target does (stat).
+ */
+export function exists(path: string, options: { follow?: boolean } = {}): boolean {
+  try {
+    if (options.follow) Deno.statSync(path);
+    else Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Insist a tsrunc command succeeded (exit 0), showing its output when it did not. */
+export function ok(r: Result, what: string): Result {
+  assertEquals(
+    r.code,
+    0,
+    `${what} failed: exit ${r.code}, stdout ${JSON.stringify(r.stdout)}, stderr ${
+      JSON.stringify(r.stderr)
+    }`,
+  );
+  return r;
+}
+
+/** The args that run script with the container's (or host's) sh: ["sh", "-c", script]. */
+export function sh(script: string): string[] {
+  return ["sh", "-c", script];
+}
+
+/** Whether a command is on the host's PATH (`command -v`); false if sh cannot run. */
+export function hasCommand(name: string): boolean {
+  try {
+    return new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}

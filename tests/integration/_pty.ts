@@ -335,16 +335,3 @@ export function notifySender(): Promise<string> {
   })();
   return sender;
 }
-
-/** Wait until check() is true or throw `what` after timeoutMs. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -7,7 +7,7 @@
  * crun take part when installed and working, as in the bench.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { IS_ROOT } from "./_helpers.ts";
+import { exists, hasCommand, IS_ROOT } from "./_helpers.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const TSRUNC = Deno.env.get("TSRUNC") || "/usr/local/sbin/tsrunc";
@@ -28,19 +28,6 @@ const FOOTPRINTS = ["rss-run", "rss-mounts1000", "rss-seccomp10k", "pss-created"
 /** The container ids the bench uses (its cgroups are named after them). */
 const BENCH_ID = /^b-(smoke|run|life|state|exec|kill|mnt|sec|rss|pss|list-\d+|par-\d+)$/;
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasCommand = (name: string) =>
-  new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" }).outputSync()
-    .success;
-
 /** Entries of a directory whose names match, as a set (empty when it cannot be read). */
 function entries(dir: string, match: (name: string) => boolean): Set<string> {
   const found = new Set<string>();
@@ -54,7 +41,9 @@ function entries(dir: string, match: (name: string) => boolean): Set<string> {
 
 /** What the bench could leave: its temporary directories and its containers' cgroups. */
 function leftovers(): Set<string> {
-  const cgroupDir = exists("/sys/fs/cgroup/pids") ? "/sys/fs/cgroup/pids" : "/sys/fs/cgroup";
+  const cgroupDir = exists("/sys/fs/cgroup/pids", { follow: true })
+    ? "/sys/fs/cgroup/pids"
+    : "/sys/fs/cgroup";
   return new Set([
     ...entries("/tmp", (n) => n.startsWith("tsrunc-bench.")),
     ...entries(cgroupDir, (n) => BENCH_ID.test(n)),
@@ -79,7 +68,7 @@ function tsruncCell(output: string, title: string, row: string): string {
 
 Deno.test({
   name: "bench --short measures every benchmark for tsrunc and leaves nothing behind",
-  ignore: !IS_ROOT || !exists(TSRUNC) || !hasCommand("hyperfine"),
+  ignore: !IS_ROOT || !exists(TSRUNC, { follow: true }) || !hasCommand("hyperfine"),
   fn: async () => {
     const before = leftovers();
     // Output through a file: a container the bench starts must not hold a pipe open.

@@ -3,12 +3,7 @@
  * run (foreground, -d, --keep), as runc behaves.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { type Bundle, type Result, uniqueId, withBundle } from "./_helpers.ts";
-
-function ok(result: Result, what: string): Result {
-  assertEquals(result.code, 0, `${what} failed: ${result.stderr}`);
-  return result;
-}
+import { alive, type Bundle, ok, type Result, sleep, uniqueId, withBundle } from "./_helpers.ts";
 
 function failsWithOneLine(result: Result, pattern: RegExp): void {
   assertEquals(result.code, 1, `expected exit 1, got ${result.code}: ${result.stderr}`);
@@ -19,15 +14,6 @@ function failsWithOneLine(result: Result, pattern: RegExp): void {
 
 async function state(b: Bundle, id: string): Promise<Record<string, unknown>> {
   return JSON.parse(ok(await b.run(["state", id]), "state").stdout);
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/\) [ZX] /.test(stat);
-  } catch {
-    return false;
-  }
 }
 
 /** A host directory bind-mounted at /shared, writable by the container. */
@@ -55,7 +41,7 @@ Deno.test("run exits 128+9 when the container is killed with SIGKILL", async () 
     for (let i = 0; i < 100; i++) {
       const s = await b.run(["state", id]);
       if (s.code === 0 && JSON.parse(s.stdout).status === "running") break;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     ok(await b.run(["kill", id, "KILL"]), "kill");
     assertEquals((await running).code, 137);
@@ -77,19 +63,19 @@ Deno.test("create leaves the process waiting; start runs it; state follows", asy
       const pid = Number(Deno.readTextFileSync(pidFile));
       assertEquals(created.pid, pid);
       assert(alive(pid), "the init is alive after create");
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       assertEquals([...Deno.readDirSync(shared)].length, 0, "the user process has not run yet");
 
       ok(await b.run(["start", id]), "start");
       for (let i = 0; i < 50 && [...Deno.readDirSync(shared)].length === 0; i++) {
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       assertEquals([...Deno.readDirSync(shared)].map((e) => e.name), ["started"]);
       assertEquals((await state(b, id)).status, "running");
       failsWithOneLine(await b.run(["start", id]), /cannot start an already running container/);
 
       ok(await b.run(["kill", id]), "kill (SIGTERM)");
-      for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
       const stopped = await state(b, id);
       assertEquals(stopped.status, "stopped");
       assertEquals(stopped.pid, 0);
@@ -143,7 +129,7 @@ Deno.test("state notices an init killed behind tsrunc's back", async () => {
     ok(await b.run(["run", "-d", id]), "run -d");
     const pid = (await state(b, id)).pid as number;
     Deno.kill(pid, "SIGKILL");
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
     assertEquals((await state(b, id)).status, "stopped");
   });
 });
@@ -179,7 +165,7 @@ Deno.test("kill takes signal names with or without SIG, any case, numbers; --all
     assertEquals(children.length, 2);
     ok(await b.run(["kill", "--all", id, "KILL"]), "kill --all");
     for (let i = 0; i < 100 && [pid, ...children].some(alive); i++) {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     assert(![pid, ...children].some(alive), "every process of the container is gone");
     failsWithOneLine(await b.run(["kill", id]), /container not running/);

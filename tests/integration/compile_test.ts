@@ -4,7 +4,7 @@
  * the same path in the installed tree, so it is tested here for real).
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { IS_ROOT, tsruncCommand, uniqueId, withBundle } from "./_helpers.ts";
+import { exists, IS_ROOT, sleep, tsruncCommand, uniqueId, withBundle } from "./_helpers.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const DENO = `${REPO}node_modules/@deno/linux-x64-glibc/deno`;
@@ -27,15 +27,6 @@ async function compile(env: Record<string, string>) {
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test({
   name: "compile: builds a binary that answers as tsrunc, or stops with one clear line",
   ignore: !BUILT,
@@ -55,7 +46,7 @@ Deno.test({
       const lines = r.stderr.trim().split("\n");
       assertEquals(lines.length, 1, r.stderr);
       assert(/^compile: .*(denort|DENORT_BIN)/.test(lines[0]), lines[0]);
-      assert(!exists(out), "no binary is left behind");
+      assert(!exists(out, { follow: true }), "no binary is left behind");
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
@@ -72,7 +63,7 @@ Deno.test({
       const r = await compile({ OUT: out, DENORT_BIN: DENO });
       assertEquals(r.code, 1, r.stderr);
       assert(r.stderr.includes("does not run as tsrunc"), r.stderr);
-      assert(!exists(out), "the useless binary is removed");
+      assert(!exists(out, { follow: true }), "the useless binary is removed");
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
@@ -99,7 +90,7 @@ Deno.test({
         for (let i = 0; i < 100 && pid === 0; i++) {
           const state = await b.run(["state", id]);
           if (state.code === 0) pid = JSON.parse(state.stdout).pid;
-          if (pid === 0) await new Promise((r) => setTimeout(r, 50));
+          if (pid === 0) await sleep(50);
         }
         assert(pid > 0, "the container started");
         // The init is tsrunc's child (the executor clones it as a sibling of itself).

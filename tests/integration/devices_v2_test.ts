@@ -8,7 +8,7 @@
  * Host devices used: /dev/null (c 1:3), /dev/zero (c 1:5).
  */
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "./_assert.ts";
-import { IS_ROOT } from "./_helpers.ts";
+import { IS_ROOT, sleep } from "./_helpers.ts";
 import { bpfDevices, close, type DeviceRule, openDir, packDeviceRules } from "../../ffi/libcore.ts";
 import { TsruncError } from "../../core/errors.ts";
 
@@ -60,7 +60,7 @@ async function removeCgroup(path: string): Promise<void> {
     } catch (error) {
       // EBUSY while an exited process is still being released from the cgroup
       if (attempt >= 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   }
 }

@@ -11,12 +11,17 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import {
+  alive,
   type Bundle,
+  exists,
   IS_ROOT,
+  ok,
   type Result,
+  sleep,
   startSleeper,
   tsruncCommand,
   uniqueId,
+  waitFor,
   withBundle,
 } from "./_helpers.ts";
 
@@ -27,49 +32,6 @@ const EXEC_FAILED = 255;
 
 /** CAP_SYS_ADMIN's bit in the /proc/PID/status capability masks. */
 const CAP_SYS_ADMIN_BIT = 21n;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Poll cond until it holds, failing after timeoutMs. */
-async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** Whether a host pid is a live process (a zombie is dead). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Insist a command succeeded, showing its output when it did not. */
-function ok(r: Result, what: string): Result {
-  assertEquals(r.code, 0, `${what} failed: stdout ${JSON.stringify(r.stdout)} stderr ${r.stderr}`);
-  return r;
-}
 
 /** Insist exec failed with runc's exec status and exactly one stderr line matching pattern. */
 function execFails(r: Result, pattern: RegExp, what: string): void {

@@ -20,50 +20,23 @@ import { attackLines, installAttacker, parseAttack, runtimeHashes } from "./_att
 import {
   type Bundle,
   defaultConfig,
+  exists,
   IS_ROOT,
   makeRootfs,
+  ok,
   type Result,
+  sh,
+  sleep,
   tsrunc,
   tsruncCommand,
   uniqueId,
+  waitFor,
   withBundle,
 } from "./_helpers.ts";
 
 const ignore = !IS_ROOT;
 
 // --- helpers ---------------------------------------------------------------------------
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Poll cond until it holds, failing after timeoutMs. */
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
-}
-
-/** Insist a command succeeded, showing its output when it did not. */
-function ok(r: Result, what: string): Result {
-  assertEquals(r.code, 0, `${what} failed: stdout ${JSON.stringify(r.stdout)} stderr ${r.stderr}`);
-  return r;
-}
 
 /** Whether a host path is a mount point (or below one) in the host's mount table. */
 function hostMountedAt(prefix: string): boolean {
@@ -271,9 +244,14 @@ Deno.test({
         await waitFor(
           "the attacker to hold /proc/1/exe",
           () => exists(`${b.rootfs}/tmp/hold/ready`),
+          10_000,
         );
         ok(await b.run(["start", id]), "start");
-        await waitFor("the attacker to finish", () => exists(`${b.rootfs}/tmp/hold/done`));
+        await waitFor(
+          "the attacker to finish",
+          () => exists(`${b.rootfs}/tmp/hold/done`),
+          10_000,
+        );
         const text = Deno.readTextFileSync(`${b.rootfs}/tmp/hold/result`);
         const r = parseAttack(text);
         assertEquals(r.get("open-path"), "OK", `the attack did not start:\n${text}`);
@@ -986,7 +964,7 @@ async function scanNeighbourSetup(b: Bundle): Promise<{ probes: Record<string, s
   const scanDir = `${b.rootfs}/tmp/scan`;
   Deno.mkdirSync(scanDir);
   ok(await b.run(["exec", "-d", idA, "attack", "scan", "30", marker, "/tmp/scan"]), "scan");
-  await waitFor("the scanner", () => exists(`${scanDir}/ready`));
+  await waitFor("the scanner", () => exists(`${scanDir}/ready`), 10_000);
 
   const dirB = `${b.dir}/neighbour`;
   makeRootfs(`${dirB}/rootfs`);
@@ -1004,7 +982,7 @@ async function scanNeighbourSetup(b: Bundle): Promise<{ probes: Record<string, s
   );
   await sleep(300); // let the scanner look at B's waiting init too
   Deno.writeTextFileSync(`${scanDir}/stop`, "");
-  await waitFor("the scanner to stop", () => exists(`${scanDir}/done`));
+  await waitFor("the scanner to stop", () => exists(`${scanDir}/done`), 10_000);
   const text = Deno.readTextFileSync(`${scanDir}/scan`);
   const probes = text.split("\n").filter((l) => l.startsWith("probe ")).map(parseProbe);
   return { probes };

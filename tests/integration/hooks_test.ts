@@ -9,11 +9,15 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "./_assert.ts";
 import {
+  alive,
   type Bundle,
+  exists,
   IS_ROOT,
+  ok,
   type Result,
   tsruncCommand,
   uniqueId,
+  waitFor,
   withBundle,
 } from "./_helpers.ts";
 
@@ -27,43 +31,6 @@ const HOOK_NAMES = [
   "poststop",
 ] as const;
 const NAMESPACES = ["mnt", "net", "uts", "ipc", "pid"];
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-/** Whether a host pid is a live process (zombies are dead: pid 1 here does not reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function ok(r: Result, what: string): Result {
-  assertEquals(r.code, 0, `${what} failed: stdout ${JSON.stringify(r.stdout)} stderr ${r.stderr}`);
-  return r;
-}
 
 function assertOneLine(stderr: string, what: string): void {
   assert(

@@ -12,7 +12,7 @@
 import { COMMANDS } from "../../cli/commands.ts";
 import { VERSION } from "../../cli/version.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { IS_ROOT } from "./_helpers.ts";
+import { exists, hasCommand, IS_ROOT } from "./_helpers.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const BUILD = `${REPO}/build`;
@@ -21,18 +21,6 @@ const BUILT = ["lib/tsrunc.js", "libcore.so", "executor", "tsrunc-launcher"];
 const NOBODY = ["--reuid=65534", "--regid=65534", "--clear-groups"];
 const PAGES = ["tsrunc.8", ...COMMANDS.map((c) => `tsrunc-${c.name}.8`)];
 const COMPLETION = "share/bash-completion/completions/tsrunc";
-
-const exists = (path: string) => {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const hasCommand = (name: string) =>
-  new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" }).outputSync()
-    .success;
 
 const built = BUILT.every((f) => exists(`${BUILD}/${f}`));
 const ignore = !IS_ROOT || !built;

@@ -4,52 +4,19 @@
  * the host sees of the container's processes. runc 1.1 is the reference.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { type Bundle, IS_ROOT, type Result, uniqueId, withBundle } from "./_helpers.ts";
+import {
+  alive,
+  type Bundle,
+  exists,
+  IS_ROOT,
+  ok,
+  sleep,
+  uniqueId,
+  waitFor,
+  withBundle,
+} from "./_helpers.ts";
 
 const ignore = !IS_ROOT;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Poll cond until it holds, failing after timeoutMs. */
-async function waitFor(
-  what: string,
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
-/** Whether a host pid is a live process (a zombie is dead: pid 1 here does not reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Insist a command succeeded, showing its output when it did not. */
-function ok(r: Result, what: string): Result {
-  assertEquals(r.code, 0, `${what} failed: stdout ${JSON.stringify(r.stdout)} stderr ${r.stderr}`);
-  return r;
-}
 
 /** Insist stderr is exactly one non-empty line. */
 function assertOneLine(stderr: string, what: string): void {

@@ -7,6 +7,7 @@ import {
   type Bundle,
   IS_ROOT,
   type Result,
+  sh,
   startSleeper,
   uniqueId,
   withBundle,
@@ -38,10 +39,6 @@ function parseNs(stdout: string): Record<string, string> {
     out[name] = link;
   }
   return out;
-}
-
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
 }
 
 function hostNs(name: string): string {

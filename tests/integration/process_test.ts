@@ -14,8 +14,11 @@ import {
 } from "./_assert.ts";
 import {
   type Bundle,
+  hasCommand,
   IS_ROOT,
   type Result,
+  sh,
+  sleep,
   startSleeper,
   tsruncCommand,
   uniqueId,
@@ -69,24 +72,11 @@ function capHex(names: string[]): string {
   return mask.toString(16).padStart(16, "0");
 }
 
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
-}
-
 function hostCommand(cmd: string, ...args: string[]): string {
   const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).outputSync();
   const dec = new TextDecoder();
   assert(out.success, `${cmd} ${args.join(" ")}: ${dec.decode(out.stderr)}`);
   return dec.decode(out.stdout);
-}
-
-function hasCommand(cmd: string): boolean {
-  try {
-    return new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
 }
 
 // --- args, env, cwd ----------------------------------------------------------------------
@@ -158,7 +148,7 @@ Deno.test({
         const state = await b.run(["state", id]);
         if (state.code === 0 && JSON.parse(state.stdout).status === "running") {
           pid = JSON.parse(state.stdout).pid;
-        } else await new Promise((r) => setTimeout(r, 50));
+        } else await sleep(50);
       }
       assert(pid > 0, "the container never ran");
       Deno.kill(pid, "SIGKILL");

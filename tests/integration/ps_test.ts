@@ -1,14 +1,9 @@
 /** tsrunc ps on real containers, as runc ps behaves. */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { type Bundle, type Result, uniqueId, withBundle } from "./_helpers.ts";
+import { type Bundle, ok, type Result, sleep, uniqueId, withBundle } from "./_helpers.ts";
 
 /** Two processes: the init (sleep 200) and its child (sleep 100). */
 const TWO = ["sh", "-c", "exec >/dev/null 2>&1 </dev/null; sleep 100 & exec sleep 200"];
-
-function ok(result: Result, what: string): Result {
-  assertEquals(result.code, 0, `${what} failed: ${result.stderr}`);
-  return result;
-}
 
 function failsWithOneLine(result: Result, pattern: RegExp): void {
   assertEquals(result.code, 1, `expected exit 1, got ${result.code}: ${result.stderr}`);
@@ -40,7 +35,7 @@ async function startTwo(b: Bundle, id: string): Promise<number> {
   ok(await b.run(["run", "-d", id]), "run -d");
   const pid = JSON.parse(ok(await b.run(["state", id]), "state").stdout).pid;
   for (let i = 0; i < 100 && pidsInNamespaceOf(pid).length < 2; i++) {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   assertEquals(pidsInNamespaceOf(pid).length, 2, "the container runs two processes");
   return pid;
@@ -120,7 +115,7 @@ Deno.test("ps of a stopped container or an unknown id fails with one line", asyn
     ok(await b.run(["start", id]), "start");
     for (let i = 0; i < 100; i++) {
       if (JSON.parse(ok(await b.run(["state", id]), "state").stdout).status === "stopped") break;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
     failsWithOneLine(await b.run(["ps", id]), new RegExp(`container ${id} is not running`));
     failsWithOneLine(await b.run(["ps", "-f", "json", id]), /is not running/);

@@ -12,7 +12,7 @@ import {
   assertNotEquals,
   assertStringIncludes,
 } from "./_assert.ts";
-import { type Bundle, IS_ROOT, type Result, uniqueId, withBundle } from "./_helpers.ts";
+import { type Bundle, IS_ROOT, type Result, sh, uniqueId, withBundle } from "./_helpers.ts";
 
 /** Run a container to completion and insist it succeeded. */
 async function runOk(b: Bundle, extra: string[] = []): Promise<Result> {
@@ -74,10 +74,6 @@ function hostMountInfo(): MountInfo[] {
 
 function tempDir(prefix: string): string {
   return Deno.makeTempDirSync({ prefix: `tsrunc-${prefix}-` });
-}
-
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
 }
 
 function exec(cmd: string, ...args: string[]): void {

@@ -5,15 +5,18 @@
  * user cannot do (cgroup limits).
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { type Config, IS_ROOT, makeRootfs, tsruncCommand, uniqueId } from "./_helpers.ts";
+import {
+  type Config,
+  hasCommand,
+  IS_ROOT,
+  makeRootfs,
+  sleep,
+  tsruncCommand,
+  uniqueId,
+} from "./_helpers.ts";
 
 const USER = "tsrunc-rl";
 const ignore = !IS_ROOT || !hasCommand("setpriv");
-
-function hasCommand(name: string): boolean {
-  return new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" })
-    .outputSync().success;
-}
 
 /** The test user's uid and gid, made (with /etc/subuid ranges) on first use. */
 function ensureUser(): { uid: number; gid: number } {
@@ -156,7 +159,7 @@ Deno.test({
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
         if (JSON.parse((await r.run(["state", id])).stdout).status === "stopped") break;
-        await new Promise((ok) => setTimeout(ok, 50));
+        await sleep(50);
       }
       assertEquals((await r.run(["delete", id])).code, 0);
       assertEquals((await r.run(["list", "-q"])).stdout, "");

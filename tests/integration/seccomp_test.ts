@@ -25,14 +25,17 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_asse
 import {
   type Bundle,
   type Config,
+  exists,
   IS_ROOT,
+  ok,
   type Result,
+  sh,
   startSleeper,
   tsruncCommand,
   uniqueId,
+  waitFor,
   withBundle,
 } from "./_helpers.ts";
-import { waitUntil } from "./_pty.ts";
 import {
   BUSYBOX_ECHO_SYSCALLS,
   DOCKER_PERSONALITIES,
@@ -50,10 +53,6 @@ const LIBSECCOMP_A = "/usr/lib/x86_64-linux-gnu/libseccomp.a";
 
 /** What `run` exits with when the process died of SIGSYS (128 + 31). */
 const SIGSYS_EXIT = 159;
-
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
-}
 
 /** Default allow, with the given rules. */
 function allowBut(syscalls: Seccomp[], extra: Seccomp = {}): Seccomp {
@@ -85,17 +84,6 @@ async function runWith(
     result = await b.run(["run", uniqueId("seccomp")]);
   });
   return result!;
-}
-
-function ok(r: Result, what: string): Result {
-  assertEquals(
-    r.code,
-    0,
-    `${what}: exit ${r.code}, stdout ${JSON.stringify(r.stdout)}, stderr ${
-      JSON.stringify(r.stderr)
-    }`,
-  );
-  return r;
 }
 
 /** "name=rc" lines of a probe script as a map. */
@@ -710,7 +698,7 @@ async function withAgent(
     stderr: "inherit",
   }).spawn();
   try {
-    await waitUntil(() => lines().includes("ready"), "the seccomp agent to listen");
+    await waitFor("the seccomp agent to listen", () => lines().includes("ready"), 10_000);
     await fn({
       socket,
       payloads: () =>
@@ -799,7 +787,7 @@ Deno.test({
 
           ok(await b.run(["start", id]), "start");
           // the agent said "success" without creating anything
-          await waitUntil(() => exists(`${b.rootfs}/out`), "the container's /out");
+          await waitFor("the container's /out", () => exists(`${b.rootfs}/out`), 10_000);
           assertEquals(Deno.readTextFileSync(`${b.rootfs}/out`), "rc=0\nabsent\n");
 
           const r = await b.run([
@@ -982,12 +970,3 @@ Deno.test({
     }
   },
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -33,15 +33,13 @@ import {
   type Bundle,
   IS_ROOT,
   type Result,
+  sh,
   tsruncCommand,
   uniqueId,
+  waitFor,
   withBundle,
 } from "./_helpers.ts";
-import { notifySender, startNotifyListener, waitUntil } from "./_pty.ts";
-
-function sh(script: string): string[] {
-  return ["sh", "-c", script];
-}
+import { notifySender, startNotifyListener } from "./_pty.ts";
 
 /**
  * Run `tsrunc --root <root> <args...>` from bash after a prelude (open fds, export env,
@@ -69,10 +67,10 @@ async function containers(b: Bundle): Promise<string[]> {
 }
 
 async function waitStopped(b: Bundle, id: string): Promise<void> {
-  await waitUntil(async () => {
+  await waitFor(`${id} to stop`, async () => {
     const r = await b.run(["state", id]);
     return r.code === 0 && JSON.parse(r.stdout).status === "stopped";
-  }, `${id} to stop`);
+  }, 10_000);
 }
 
 // --- stdio without a terminal -------------------------------------------------------------
@@ -240,7 +238,7 @@ for (const [signal, name, no] of SIGNALS) {
           return s;
         });
         try {
-          await waitUntil(() => out.text.includes("ready\n") || exited, "the trap to be set");
+          await waitFor("the trap to be set", () => out.text.includes("ready\n") || exited, 10_000);
           if (exited) throw new Error(`run exited early: ${out.text}${err.text}`);
           const state = await b.run(["state", id]);
           assertEquals(state.code, 0, state.stderr);
@@ -249,9 +247,9 @@ for (const [signal, name, no] of SIGNALS) {
           assert(started !== undefined, `init ${pid} is running`);
 
           child.kill(signal);
-          await waitUntil(() => exited, "run to exit after the signal");
+          await waitFor("run to exit after the signal", () => exited, 10_000);
           const s = await status;
-          await waitUntil(() => out.ended && err.ended, "run's stdout and stderr to close", 5000);
+          await waitFor("run's stdout and stderr to close", () => out.ended && err.ended, 5000);
           assertEquals(out.text, `ready\ngot-${name}\n`, err.text);
           assertEquals(s.code, 100 + no, `run exits with the init's status: ${err.text}`);
           assert(startTime(pid) !== started, `init ${pid} is gone`);

@@ -30,6 +30,7 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_asse
 import {
   type Bundle,
   IS_ROOT,
+  sleep,
   startSleeper,
   tsruncCommand,
   uniqueId,
@@ -73,7 +74,7 @@ async function waitStatus(b: Bundle, id: string, want: string): Promise<void> {
   let now = "";
   while ((now = await status(b, id)) !== want) {
     if (Date.now() > deadline) throw new Error(`${id} is ${now}, not ${want}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
