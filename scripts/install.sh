@@ -18,8 +18,9 @@
 #   $DESTDIR$PREFIX/share/bash-completion/completions/tsrunc   bash completion (make docs)
 #
 # The launcher finds its lib directory as ../lib/tsrunc from its own location, so the
-# tree works wherever it is unpacked (make dist). Files are replaced by rename, so running tsrunc processes are never disturbed, and
-# unchanged files are not rewritten, so a second install is quick.
+# tree works wherever it is unpacked (make dist). Files are replaced by rename, so
+# running tsrunc processes are never disturbed, and unchanged files are not rewritten,
+# so a second install is quick.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
