@@ -298,7 +298,7 @@ export function forwardAttach(pid: number, ptyMaster?: number): void {
   call(FN.FORWARD_ATTACH, ints(pid, ptyMaster ?? -1));
 }
 
-/** Put the signals back to their default action. */
+/** Put back what the signals did before forwardSignals. */
 export function forwardStop(signals: readonly number[]): void {
   const list = new Int32Array(signals);
   call(FN.FORWARD_STOP, ints(list.length), new Uint8Array(list.buffer));

@@ -15,6 +15,8 @@
 static int target_pid;      /* 0 until attached */
 static int resize_master = -1; /* pty master that follows SIGWINCH, or -1 */
 static int held[NSIG_MAX];  /* signals that came before the target was known */
+static struct sigaction saved[NSIG_MAX]; /* what each was before, for tsr_forward_stop */
+static int installed[NSIG_MAX];
 
 static void deliver_held(void) {
   int pid = __atomic_load_n(&target_pid, __ATOMIC_SEQ_CST);
@@ -42,7 +44,8 @@ static void on_signal(int sig) {
   errno = saved;
 }
 
-/* Installs the handler for n signals (they stay held until tsr_forward_attach). */
+/* Installs the handler for n signals (they stay held until tsr_forward_attach); what was
+ * there before is kept for tsr_forward_stop (V8's profiler has a SIGPROF handler). */
 int tsr_forward_signals(const int32_t *sigs, int32_t n) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -51,7 +54,8 @@ int tsr_forward_signals(const int32_t *sigs, int32_t n) {
   sigfillset(&sa.sa_mask);
   for (int32_t i = 0; i < n; i++) {
     if (sigs[i] <= 0 || sigs[i] >= NSIG_MAX) return -EINVAL;
-    if (sigaction(sigs[i], &sa, NULL) < 0) return -errno;
+    if (sigaction(sigs[i], &sa, &saved[sigs[i]]) < 0) return -errno;
+    installed[sigs[i]] = 1;
   }
   return 0;
 }
@@ -64,10 +68,14 @@ int tsr_forward_attach(int32_t pid, int32_t master) {
   return 0;
 }
 
-/* Puts the n signals back to their default action and forgets the target. */
+/* Puts back what the n signals did before and forgets the target. */
 int tsr_forward_stop(const int32_t *sigs, int32_t n) {
-  for (int32_t i = 0; i < n; i++)
-    if (sigs[i] > 0 && sigs[i] < NSIG_MAX) signal(sigs[i], SIG_DFL);
+  for (int32_t i = 0; i < n; i++) {
+    int sig = sigs[i];
+    if (sig <= 0 || sig >= NSIG_MAX || !installed[sig]) continue;
+    sigaction(sig, &saved[sig], NULL);
+    installed[sig] = 0;
+  }
   __atomic_store_n(&resize_master, -1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&target_pid, 0, __ATOMIC_SEQ_CST);
   return 0;
