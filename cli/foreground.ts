@@ -5,34 +5,64 @@
  */
 import * as libcore from "../ffi/libcore.ts";
 
-/**
- * Signals passed on (Linux x86-64 numbers): HUP INT QUIT USR1 USR2 ALRM TERM CONT TSTP TTIN
- * TTOU URG VTALRM PROF IO PWR SYS, and WINCH, which resizes the pty instead.
- */
-const FORWARDED = [1, 2, 3, 10, 12, 14, 15, 18, 20, 21, 22, 23, 26, 27, 28, 29, 30, 31];
+/** Signals passed on, with their numbers (Linux x86-64). */
+const FORWARDED: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGUSR1: 10,
+  SIGUSR2: 12,
+  SIGTERM: 15,
+  SIGCONT: 18,
+  SIGTSTP: 20,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGURG: 23,
+  SIGVTALRM: 26,
+  SIGPROF: 27,
+  SIGWINCH: 28,
+  SIGIO: 29,
+  SIGPWR: 30,
+  SIGSYS: 31,
+  SIGALRM: 14,
+};
 
 /**
- * Signals tsrunc receives, passed on to the process once it is known: the handlers
- * (libcore's, see signals.c) are installed before the process is made, so no signal
- * falls between its start and the wait (one that comes earlier is held and delivered as
- * soon as the pid is set).
+ * Signals tsrunc receives, passed on to the process once it is known: listening starts
+ * before the process is made, so no signal falls between its start and the wait (one
+ * that comes earlier is delivered as soon as the pid is set). Deno's own listeners, not
+ * sigaction handlers in libcore: Deno 2.9 chains its handler after any other and, with
+ * no listener of its own for a signal, re-raises it with the default action (SIGTERM
+ * would kill tsrunc right after forwarding it).
  */
 export class SignalForwarder {
-  #active = true;
+  #pid = 0;
+  #ptyMaster?: number;
+  #pending: number[] = [];
+  #stops: (() => void)[] = [];
 
   constructor() {
-    libcore.forwardSignals(FORWARDED);
+    for (const [name, number] of Object.entries(FORWARDED)) {
+      const signal = name as Deno.Signal;
+      const handler = () => {
+        if (signal === "SIGWINCH" && this.#ptyMaster !== undefined) resize(this.#ptyMaster);
+        else if (this.#pid > 0) libcore.kill(this.#pid, number);
+        else if (signal !== "SIGWINCH") this.#pending.push(number);
+      };
+      Deno.addSignalListener(signal, handler);
+      this.#stops.push(() => Deno.removeSignalListener(signal, handler));
+    }
   }
 
   /** The process to forward to (and its pty master, for resizes). */
   attach(pid: number, ptyMaster?: number): void {
-    libcore.forwardAttach(pid, ptyMaster);
+    this.#pid = pid;
+    this.#ptyMaster = ptyMaster;
+    for (const number of this.#pending.splice(0)) libcore.kill(pid, number);
   }
 
   stop(): void {
-    if (!this.#active) return;
-    this.#active = false;
-    libcore.forwardStop(FORWARDED);
+    for (const stop of this.#stops.splice(0)) stop();
   }
 }
 
@@ -60,7 +90,7 @@ export async function waitInForeground(
     }
     return await libcore.waitChild(pid);
   } finally {
-    // Handlers first: they must not resize a pty master whose fd is closed below.
+    // Listeners first: a late SIGWINCH must not resize a pty master closed below.
     forwarder.stop();
     if (stopProxy !== undefined) libcore.close(stopProxy);
     await proxy?.catch(() => {});

@@ -48,9 +48,6 @@ const FN = {
   GET_WINSIZE: 26,
   OPEN_WRITE: 27,
   RUN_HOOK: 28,
-  FORWARD_SIGNALS: 29,
-  FORWARD_ATTACH: 30,
-  FORWARD_STOP: 31,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -282,26 +279,6 @@ export function getWinsize(fd: number): { rows: number; columns: number } | unde
 /** Give the terminal on `to` the window size of the terminal on `from`; -errno if not. */
 export function copyWinsize(from: number, to: number): number {
   return call(FN.COPY_WINSIZE, ints(from, to));
-}
-
-/**
- * Pass the given signals on to a process from now on (held until forwardAttach names it),
- * with sigaction handlers in libcore: no event loop or Deno signal stream is involved.
- */
-export function forwardSignals(signals: readonly number[]): void {
-  const list = new Int32Array(signals);
-  check(call(FN.FORWARD_SIGNALS, ints(list.length), new Uint8Array(list.buffer)), "sigaction");
-}
-
-/** Forward to pid (held signals first); ptyMaster, if any, follows SIGWINCH. */
-export function forwardAttach(pid: number, ptyMaster?: number): void {
-  call(FN.FORWARD_ATTACH, ints(pid, ptyMaster ?? -1));
-}
-
-/** Put back what the signals did before forwardSignals. */
-export function forwardStop(signals: readonly number[]): void {
-  const list = new Int32Array(signals);
-  call(FN.FORWARD_STOP, ints(list.length), new Uint8Array(list.buffer));
 }
 
 /**

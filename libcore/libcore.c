@@ -325,7 +325,6 @@ enum {
   FN_PIDFD_POLL, FN_SEND_FD_TO, FN_TERM_RAW, FN_TERM_RESTORE, FN_COPY_WINSIZE,
   FN_PTY_PROXY, FN_PIPE, FN_DGRAM_BIND, FN_DGRAM_RECV, FN_DGRAM_SEND,
   FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE, FN_OPEN_WRITE, FN_RUN_HOOK,
-  FN_FORWARD_SIGNALS, FN_FORWARD_ATTACH, FN_FORWARD_STOP,
 };
 
 int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
@@ -396,9 +395,6 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
     a[1] = size[1];
     return r;
   }
-  case FN_FORWARD_SIGNALS: return tsr_forward_signals((const int32_t *)b0, (int32_t)a[0]);
-  case FN_FORWARD_ATTACH: return tsr_forward_attach((int32_t)a[0], (int32_t)a[1]);
-  case FN_FORWARD_STOP: return tsr_forward_stop((const int32_t *)b0, (int32_t)a[0]);
   default: return -ENOSYS;
   }
 }

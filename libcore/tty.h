@@ -15,9 +15,4 @@ int tsr_dgram_bind(const char *path);
 int tsr_dgram_recv(int fd, uint8_t *buf, int32_t cap, int32_t timeout_ms);
 int tsr_dgram_send(const char *path, const uint8_t *buf, int32_t len);
 
-/* signals.c: forwarding for foreground run/exec */
-int tsr_forward_signals(const int32_t *sigs, int32_t n);
-int tsr_forward_attach(int32_t pid, int32_t master);
-int tsr_forward_stop(const int32_t *sigs, int32_t n);
-
 #endif

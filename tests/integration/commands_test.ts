@@ -3,7 +3,17 @@
  * run (foreground, -d, --keep), as runc behaves.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
-import { alive, type Bundle, ok, type Result, sleep, uniqueId, withBundle } from "./_helpers.ts";
+import {
+  alive,
+  type Bundle,
+  ok,
+  type Result,
+  sleep,
+  tsruncCommand,
+  uniqueId,
+  waitFor,
+  withBundle,
+} from "./_helpers.ts";
 
 function failsWithOneLine(result: Result, pattern: RegExp): void {
   assertEquals(result.code, 1, `expected exit 1, got ${result.code}: ${result.stderr}`);
@@ -45,6 +55,35 @@ Deno.test("run exits 128+9 when the container is killed with SIGKILL", async () 
     }
     ok(await b.run(["kill", id, "KILL"]), "kill");
     assertEquals((await running).code, 137);
+  });
+});
+
+Deno.test("a foreground run forwards SIGTERM and keeps waiting while the process ignores it", async () => {
+  // sleep as pid 1 has no handler: the forwarded SIGTERM is dropped by the kernel. tsrunc
+  // must go on waiting (runc does), not die of the signal it forwarded.
+  await withBundle(["sleep", "30"], async (b) => {
+    const id = uniqueId("fwd");
+    const [cmd, ...pre] = tsruncCommand();
+    const child = new Deno.Command(cmd, {
+      args: [...pre, "--root", b.root, "run", id],
+      cwd: b.dir,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    let pid = 0;
+    await waitFor("the container to run", async () => {
+      const s = await b.run(["state", id]);
+      if (s.code === 0 && JSON.parse(s.stdout).status === "running") pid = JSON.parse(s.stdout).pid;
+      return pid > 0;
+    });
+    await sleep(1000); // well into the wait, as a user's or engine's signal would come
+    child.kill("SIGTERM");
+    await sleep(500);
+    assert(alive(pid), "the container ignores SIGTERM");
+    assertEquals((await state(b, id)).status, "running", "tsrunc still holds the container");
+    ok(await b.run(["kill", id, "KILL"]), "kill");
+    assertEquals((await child.status).code, 137, "tsrunc exits with the container's status");
   });
 });
 
