@@ -8,6 +8,7 @@ const LIBC_SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
@@ -25,20 +26,22 @@ function errno(): number {
 }
 
 /** A close-on-exec memfd named name holding bytes, sealed against any change: its fd. */
-export function sealedMemfd(name: string, bytes: Uint8Array): number {
+export function sealedMemfd(name: string, bytes: Uint8Array<ArrayBuffer>): number {
   libc ??= Deno.dlopen("libc.so.6", LIBC_SYMBOLS).symbols;
+  let fd = -1;
   const fail = (what: string): never => {
-    throw new TsruncError(`cannot make a sealed copy of ${name}: ${what}: errno ${errno()}`);
+    const message = `cannot make a sealed copy of ${name}: ${what}: errno ${errno()}`;
+    if (fd >= 0) libc!.close(fd);
+    throw new TsruncError(message);
   };
-  const fd = libc.memfd_create(
+  fd = libc.memfd_create(
     new TextEncoder().encode(`${name}\0`),
     MFD_CLOEXEC | MFD_ALLOW_SEALING,
   );
   if (fd < 0) fail("memfd_create");
-  const data = new Uint8Array(bytes); // a copy FFI may pass by pointer
   let at = 0;
-  while (at < data.length) {
-    const n = Number(libc.write(fd, data.subarray(at), BigInt(data.length - at)));
+  while (at < bytes.length) {
+    const n = Number(libc.write(fd, bytes.subarray(at), BigInt(bytes.length - at)));
     if (n <= 0) fail("write");
     at += n;
   }
