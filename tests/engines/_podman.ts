@@ -19,6 +19,8 @@
  * made here, also after a failed test.
  */
 
+import { runToFiles } from "../integration/_helpers.ts";
+
 const REPO = new URL("../../", import.meta.url).pathname;
 const PODMAN = "/usr/bin/podman";
 const CONMON = "/usr/bin/conmon";
@@ -261,40 +263,14 @@ network_config_dir = "${base}/cni"
   ];
 
   const podman = async (args: string[], options: PodmanOptions = {}): Promise<Result> => {
-    const out = Deno.makeTempFileSync({ dir: base, prefix: "out-" });
-    const err = Deno.makeTempFileSync({ dir: base, prefix: "err-" });
-    const [cmd, ...rest] = argv(args, options);
     const start = performance.now();
-    const child = new Deno.Command("/bin/sh", {
-      args: ["-c", 'exec "$@" >"$PODMAN_OUT" 2>"$PODMAN_ERR"', "sh", cmd, ...rest],
-      env: { ...envFor(options), PODMAN_OUT: out, PODMAN_ERR: err },
-      stdin: options.stdin === undefined ? "null" : "piped",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }, (options.timeout ?? 60) * 1000);
-    try {
-      if (options.stdin !== undefined) {
-        const w = child.stdin.getWriter();
-        await w.write(new TextEncoder().encode(options.stdin));
-        await w.close();
-      }
-      const status = await child.status;
-      return {
-        code: status.code,
-        stdout: Deno.readTextFileSync(out),
-        stderr: Deno.readTextFileSync(err),
-        ms: performance.now() - start,
-      };
-    } finally {
-      clearTimeout(timer);
-      Deno.removeSync(out);
-      Deno.removeSync(err);
-    }
+    const r = await runToFiles(argv(args, options), {
+      env: envFor(options),
+      stdin: options.stdin,
+      tmpDir: base,
+      timeoutMs: (options.timeout ?? 60) * 1000,
+    });
+    return { ...r, ms: performance.now() - start };
   };
 
   const calls = (): Call[] =>

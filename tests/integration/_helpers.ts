@@ -33,24 +33,46 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+/** Options of `runToFiles()`. */
+export interface FileRunOptions extends RunOptions {
+  /**
+   * bash lines run first, in the shell that then execs the command (descriptors or a
+   * umask of the caller's own). Without it the command is exec'd from /bin/sh.
+   */
+  prelude?: string;
+  /** Where the two output files go (default: the system's temporary directory). */
+  tmpDir?: string;
+  /** Kill the command with SIGKILL after this many milliseconds. */
+  timeoutMs?: number;
+}
+
 /**
- * Run tsrunc with args and collect its output. Output goes through files, not pipes: a
- * container started by create or run -d inherits tsrunc's stdio and would hold a pipe
- * open long after tsrunc exits (as with runc).
+ * Run argv and collect its output. Output goes through files, not pipes: a container
+ * started by create or run -d inherits the runtime's stdio and would hold a pipe open
+ * long after the runtime exits (as with runc). stdin is options.stdin, else /dev/null.
  */
-export async function tsrunc(args: string[], options: RunOptions = {}): Promise<Result> {
-  const [cmd, ...pre] = tsruncCommand();
-  const out = Deno.makeTempFileSync({ prefix: "tsrunc-out-" });
-  const err = Deno.makeTempFileSync({ prefix: "tsrunc-err-" });
+export async function runToFiles(argv: string[], options: FileRunOptions = {}): Promise<Result> {
+  const out = Deno.makeTempFileSync({ dir: options.tmpDir, prefix: "tsrunc-out-" });
+  const err = Deno.makeTempFileSync({ dir: options.tmpDir, prefix: "tsrunc-err-" });
+  const shell = options.prelude === undefined ? "/bin/sh" : "bash";
+  const script = `${options.prelude ?? ""}\nexec "$@" >"$RUN_OUT" 2>"$RUN_ERR"`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const child = new Deno.Command("/bin/sh", {
-      args: ["-c", 'exec "$@" >"$TSRUNC_OUT" 2>"$TSRUNC_ERR"', "sh", cmd, ...pre, ...args],
+    const child = new Deno.Command(shell, {
+      args: ["-c", script, "sh", ...argv],
       cwd: options.cwd,
-      env: { ...options.env, TSRUNC_OUT: out, TSRUNC_ERR: err },
+      env: { ...options.env, RUN_OUT: out, RUN_ERR: err },
       stdin: options.stdin === undefined ? "null" : "piped",
       stdout: "null",
       stderr: "null",
     }).spawn();
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* exited */ }
+      }, options.timeoutMs);
+    }
     if (options.stdin !== undefined) {
       const w = child.stdin.getWriter();
       await w.write(new TextEncoder().encode(options.stdin));
@@ -63,9 +85,15 @@ export async function tsrunc(args: string[], options: RunOptions = {}): Promise<
       stderr: Deno.readTextFileSync(err),
     };
   } finally {
+    clearTimeout(timer);
     Deno.removeSync(out);
     Deno.removeSync(err);
   }
+}
+
+/** Run tsrunc with args and collect its output (see runToFiles). */
+export function tsrunc(args: string[], options: RunOptions = {}): Promise<Result> {
+  return runToFiles([...tsruncCommand(), ...args], options);
 }
 
 /** A runc-like default config for the busybox rootfs, terminal off. */

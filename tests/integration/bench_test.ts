@@ -7,7 +7,7 @@
  * crun take part when installed and working, as in the bench.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { exists, hasCommand, IS_ROOT } from "./_helpers.ts";
+import { exists, hasCommand, IS_ROOT, runToFiles } from "./_helpers.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname;
 const TSRUNC = Deno.env.get("TSRUNC") || "/usr/local/sbin/tsrunc";
@@ -71,23 +71,11 @@ Deno.test({
   ignore: !IS_ROOT || !exists(TSRUNC, { follow: true }) || !hasCommand("hyperfine"),
   fn: async () => {
     const before = leftovers();
-    // Output through a file: a container the bench starts must not hold a pipe open.
-    const log = Deno.makeTempFileSync({ prefix: "tsrunc-bench-out-" });
-    let output: string;
-    let code: number;
-    try {
-      const status = await new Deno.Command("/bin/sh", {
-        args: ["-c", 'exec "$@" >"$BENCH_LOG" 2>&1', "sh", `${REPO}scripts/bench`, "--short"],
-        env: { TSRUNC, BENCH_LOG: log },
-        stdin: "null",
-        stdout: "null",
-        stderr: "null",
-      }).spawn().status;
-      code = status.code;
-      output = Deno.readTextFileSync(log);
-    } finally {
-      Deno.removeSync(log);
-    }
+    // Output through files: a container the bench starts must not hold a pipe open.
+    const { code, stdout, stderr } = await runToFiles([`${REPO}scripts/bench`, "--short"], {
+      env: { TSRUNC },
+    });
+    const output = stdout + stderr;
     assertEquals(code, 0, `bench exited ${code}:\n${output}`);
     for (const [title, rows] of [["benchmark", TIMES], ["footprint", FOOTPRINTS]] as const) {
       for (const row of rows) {

@@ -13,6 +13,7 @@ import {
   type Bundle,
   IS_ROOT,
   type Result,
+  runToFiles,
   tsruncCommand,
   uniqueId,
   withBundle,
@@ -84,17 +85,11 @@ function bundleMounts(b: Bundle): string[] {
 async function watched(b: Bundle, args: string[]): Promise<Watched> {
   const report = `${b.dir}/../leftovers-${uniqueId("r")}.json`;
   const mountsBefore = bundleMounts(b);
-  const out = await runToFiles(Deno.execPath(), [
-    "eval",
-    "--quiet",
-    WRAPPER,
-    "--",
-    report,
-    ...tsruncCommand(),
-    "--root",
-    b.root,
-    ...args,
-  ], b.dir);
+  const argv = [Deno.execPath(), "eval", "--quiet", WRAPPER, "--", report, ...tsruncCommand()];
+  const out = await runToFiles([...argv, "--root", b.root, ...args], {
+    cwd: b.dir,
+    tmpDir: `${b.dir}/..`,
+  });
   let leftovers: Leftover[];
   try {
     leftovers = JSON.parse(Deno.readTextFileSync(report));
@@ -105,37 +100,13 @@ async function watched(b: Bundle, args: string[]): Promise<Watched> {
   return { ...out, leftovers, mountsBefore, mountsAfter: bundleMounts(b) };
 }
 
-/**
- * Run a command with stdout and stderr sent to files: a container that create leaves
- * behind inherits them and would hold pipes open (as with runc).
- */
-async function runToFiles(cmd: string, args: string[], cwd: string): Promise<Result> {
-  const out = Deno.makeTempFileSync({ dir: `${cwd}/..`, prefix: "out-" });
-  const err = Deno.makeTempFileSync({ dir: `${cwd}/..`, prefix: "err-" });
-  try {
-    const status = await new Deno.Command("/bin/sh", {
-      args: ["-c", 'exec "$@" >"$OUT_FILE" 2>"$ERR_FILE"', "sh", cmd, ...args],
-      cwd,
-      env: { OUT_FILE: out, ERR_FILE: err },
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn().status;
-    return {
-      code: status.code,
-      stdout: Deno.readTextFileSync(out),
-      stderr: Deno.readTextFileSync(err),
-    };
-  } finally {
-    Deno.removeSync(out);
-    Deno.removeSync(err);
-  }
-}
-
 /** runc --root <private root> args in the bundle; then deletes container `cleanup`. */
 async function runc(b: Bundle, args: string[], cleanup?: string): Promise<Result> {
   const root = `${b.dir}/../runc-state`;
-  const out = await runToFiles(RUNC, ["--root", root, ...args], b.dir);
+  const out = await runToFiles([RUNC, "--root", root, ...args], {
+    cwd: b.dir,
+    tmpDir: `${b.dir}/..`,
+  });
   if (cleanup !== undefined) {
     await new Deno.Command(RUNC, {
       args: ["--root", root, "delete", "--force", cleanup],

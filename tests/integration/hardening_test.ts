@@ -25,6 +25,7 @@ import {
   makeRootfs,
   ok,
   type Result,
+  runToFiles,
   sh,
   sleep,
   tsrunc,
@@ -85,38 +86,14 @@ interface ShellOptions {
 
 /**
  * `tsrunc --root <root> <args...>` run from bash after a prelude, like a shell or a
- * supervisor with descriptors of its own would. Output goes through files: a container
- * that create or run -d leaves behind would hold pipes open.
+ * supervisor with descriptors of its own would.
  */
-async function shellRun(b: Bundle, args: string[], options: ShellOptions = {}): Promise<Result> {
-  const out = Deno.makeTempFileSync({ prefix: "tsrunc-hardening-out-" });
-  const err = Deno.makeTempFileSync({ prefix: "tsrunc-hardening-err-" });
-  try {
-    const status = await new Deno.Command("bash", {
-      args: [
-        "-c",
-        `${options.prelude ?? ""}\nexec "$@" >"$H_OUT" 2>"$H_ERR" </dev/null`,
-        "bash",
-        ...tsruncCommand(),
-        "--root",
-        b.root,
-        ...args,
-      ],
-      cwd: options.cwd ?? b.dir,
-      env: { ...options.env, H_OUT: out, H_ERR: err },
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    return {
-      code: status.code,
-      stdout: Deno.readTextFileSync(out),
-      stderr: Deno.readTextFileSync(err),
-    };
-  } finally {
-    Deno.removeSync(out);
-    Deno.removeSync(err);
-  }
+function shellRun(b: Bundle, args: string[], options: ShellOptions = {}): Promise<Result> {
+  return runToFiles([...tsruncCommand(), "--root", b.root, ...args], {
+    prelude: options.prelude ?? "",
+    env: options.env,
+    cwd: options.cwd ?? b.dir,
+  });
 }
 
 /** The init pid `state` reports. */

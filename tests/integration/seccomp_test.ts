@@ -29,6 +29,7 @@ import {
   IS_ROOT,
   ok,
   type Result,
+  runToFiles,
   sh,
   startSleeper,
   tsruncCommand,
@@ -904,32 +905,9 @@ Deno.test({
 });
 
 /** `tsrunc --root <root> <args>` killed (SIGTERM, exit 124) after `seconds`. */
-async function runWithin(b: Bundle, args: string[], seconds: number): Promise<Result> {
-  const out = `${b.dir}/timed.out`;
-  const err = `${b.dir}/timed.err`;
-  const status = await new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      'exec "$@" >"$OUT" 2>"$ERR"',
-      "sh",
-      "timeout",
-      String(seconds),
-      ...tsruncCommand(),
-      "--root",
-      b.root,
-      ...args,
-    ],
-    cwd: b.dir,
-    env: { OUT: out, ERR: err },
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  return {
-    code: status.code,
-    stdout: Deno.readTextFileSync(out),
-    stderr: Deno.readTextFileSync(err),
-  };
+function runWithin(b: Bundle, args: string[], seconds: number): Promise<Result> {
+  const argv = ["timeout", String(seconds), ...tsruncCommand(), "--root", b.root, ...args];
+  return runToFiles(argv, { cwd: b.dir });
 }
 
 // --- a Docker-like profile ------------------------------------------------------------------
