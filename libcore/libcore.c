@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "bpf_devices.h"
+#include "hook_run.h"
 #include "sync.h"
 #include "syscalls.h"
 #include "tty.h"
@@ -236,80 +237,24 @@ int tsr_open_write(const char *path) {
   return fd < 0 ? -errno : fd;
 }
 
-/* Runs a hook for tsrunc (prestart, createRuntime, poststart, poststop): path with argv
- * (argv[0] as the config gives it, which Deno's spawn cannot do) and envp, input on its
- * stdin, stdout and stderr into out. Returns the wait status, -ETIMEDOUT after
- * timeout_ms (the hook is killed), or -errno. strs: path, args..., env..., input. */
+/* Runs a hook for tsrunc (prestart, createRuntime, poststart, poststop): see hook_run();
+ * argv[0] is the config's, which Deno's spawn cannot do. strs: path, args..., env...,
+ * input. */
 int tsr_run_hook(const char *strs, int32_t nargs, int32_t nenv, int32_t timeout_ms, uint8_t *out,
                  int32_t out_cap, int32_t *out_len) {
   const char *path = strs;
   const char *at = path + strlen(path) + 1;
   char **argv = calloc((size_t)nargs + 2, sizeof *argv);
   char **envp = calloc((size_t)nenv + 1, sizeof *envp);
-  if (!argv || !envp) return -ENOMEM;
-  for (int i = 0; i < nargs; i++, at += strlen(at) + 1) argv[i] = (char *)at;
-  if (nargs == 0) argv[0] = (char *)path;
-  for (int i = 0; i < nenv; i++, at += strlen(at) + 1) envp[i] = (char *)at;
-  const char *input = at;
-  int in[2] = {-1, -1}, output = -1, pidfd = -1, r;
-  pid_t pid = -1;
-  if (pipe2(in, O_CLOEXEC) < 0 || (output = memfd_create("hook-output", MFD_CLOEXEC)) < 0) {
-    r = -errno;
-    goto out;
+  int r = -ENOMEM;
+  if (argv && envp) {
+    for (int i = 0; i < nargs; i++, at += strlen(at) + 1) argv[i] = (char *)at;
+    if (nargs == 0) argv[0] = (char *)path;
+    for (int i = 0; i < nenv; i++, at += strlen(at) + 1) envp[i] = (char *)at;
+    ssize_t n;
+    r = hook_run(path, argv, envp, at, timeout_ms, (char *)out, (size_t)out_cap, &n);
+    *out_len = (int32_t)n;
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, output, 1);
-  posix_spawn_file_actions_adddup2(&fa, output, 2);
-  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-  posix_spawnattr_t attr;
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  r = posix_spawn(&pid, path, &fa, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (r != 0) {
-    r = -r;
-    pid = -1;
-    goto out;
-  }
-  close(in[0]);
-  in[0] = -1;
-  /* The state is far below a pipe's capacity; a hook need not read it. */
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  if (write(in[1], input, strlen(input)) < 0) {}
-  close(in[1]);
-  in[1] = -1;
-  pidfd = sys_pidfd_open(pid, 0);
-  if (pidfd >= 0) {
-    struct pollfd p = {.fd = pidfd, .events = POLLIN};
-    int ready;
-    do ready = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1); while (ready < 0 && errno == EINTR);
-    if (ready == 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, NULL, 0);
-      pid = -1;
-      r = -ETIMEDOUT;
-      goto out;
-    }
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  pid = -1;
-  ssize_t n = pread(output, out, (size_t)out_cap, 0);
-  *out_len = n > 0 ? (int32_t)n : 0;
-  r = status;
-out:
-  if (in[0] >= 0) close(in[0]);
-  if (in[1] >= 0) close(in[1]);
-  if (output >= 0) close(output);
-  if (pidfd >= 0) close(pidfd);
   free(argv);
   free(envp);
   return r;
