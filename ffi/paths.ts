@@ -22,7 +22,7 @@ export function libDir(): string {
 }
 
 /** True when the native files come from sealed memfds (compiled, or asked for). */
-export function nativeInMemfds(): boolean {
+function nativeInMemfds(): boolean {
   return Deno.build.standalone || Deno.env.get("TSRUNC_MEMFD_NATIVE") === "1";
 }
 
