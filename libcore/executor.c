@@ -163,6 +163,10 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   }
   case OP_UNSHARE:
     return unshare((int)op->ints[0]) < 0 ? fail(c, -errno, "unshare namespaces 0x%x", (int)op->ints[0]) : 0;
+  case OP_DUMPABLE:
+    return prctl(PR_SET_DUMPABLE, (unsigned long)op->ints[0], 0, 0, 0) < 0
+               ? fail(c, -errno, "set dumpable to %d", (int)op->ints[0])
+               : 0;
   case OP_KEEP_AFTER_PARENT:
     /* An `exec -d` process outlives the tsrunc that started it. */
     return prctl(PR_SET_PDEATHSIG, 0) < 0 ? fail(c, -errno, "clear the parent-death signal") : 0;
@@ -201,6 +205,12 @@ static void report(struct ctx *c, uint32_t index, int err) {
 }
 
 int main(int argc, char **argv) {
+  /* First of all: not dumpable until execve (which makes the program dumpable again), in
+   * every role. No process of the container may ptrace the init or an exec helper, take
+   * its descriptors (pidfd_getfd: the sync socket) or read its memory: they run with
+   * rights, and without the seccomp filter, that the container's processes do not have
+   * (the CVE-2016-9962 class). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (argc < 3) {
     fprintf(stderr, "tsrunc-executor: started without a plan; it is run by tsrunc only\n");
     return 2;

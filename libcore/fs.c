@@ -19,14 +19,31 @@
 
 #define FD_PATH(buf, fd) snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd)
 
-int open_in_root(struct ctx *c, const char *path, int flags) {
+static int open_in_root_how(struct ctx *c, const char *path, int flags, uint64_t resolve) {
   struct open_how how = {
       .flags = (uint64_t)(flags | O_CLOEXEC),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
   while (*path == '/') path++;
   int fd = sys_openat2(c->root_fd, *path ? path : ".", &how);
   return fd < 0 ? -errno : fd;
+}
+
+int open_in_root(struct ctx *c, const char *path, int flags) {
+  return open_in_root_how(c, path, flags, 0);
+}
+
+/* Opens path O_PATH when it resolves onto a file system with statfs magic `magic` (any
+ * when 0); -EXDEV when it resolves somewhere else. */
+static int open_on_fs(struct ctx *c, const char *path, long magic) {
+  int fd = open_in_root(c, path, O_PATH);
+  if (fd < 0 || !magic) return fd;
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) < 0 || (long)sfs.f_type != magic) {
+    close(fd);
+    return -EXDEV;
+  }
+  return fd;
 }
 
 /* Appends to out the components of path, normalised (no "", "." or leading "/"). */
@@ -111,6 +128,13 @@ static int ensure_in_root_mode(struct ctx *c, const char *path, int kind, mode_t
 }
 
 static int ensure_in_root(struct ctx *c, const char *path, int kind) {
+  if (kind == TARGET_REAL_DIR) {
+    /* Created as any directory, then opened with no symlink allowed on the way. */
+    int fd = ensure_in_root_mode(c, path, TARGET_DIR, 0755);
+    if (fd < 0) return fd;
+    close(fd);
+    return open_in_root_how(c, path, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+  }
   return ensure_in_root_mode(c, path, kind, kind == TARGET_FILE ? 0644 : 0755);
 }
 
@@ -134,6 +158,9 @@ int op_mount(struct ctx *c, const struct op *op) {
   const char *source = op->strs[0], *target = op->strs[1], *fstype = op->strs[2];
   const char *data = op->strs[3];
   int fd = ensure_in_root(c, target, (int)op->ints[1]);
+  if (fd == -ELOOP && op->ints[1] == TARGET_REAL_DIR)
+    return explain(c, fd, "mount %s on %s: %s is a symlink (or is reached through one): %s must "
+                   "be mounted on an ordinary directory", source, target, target, *fstype ? fstype : source);
   if (fd < 0) return fail(c, fd, "mount %s on %s: resolve target in rootfs", source, target);
   /* Nothing may be mounted over procfs (its files control the kernel and this very
    * process) but the few lxcfs files the plan allows: checked on the resolved target,
@@ -392,25 +419,60 @@ int op_chroot(struct ctx *c) {
   return 0;
 }
 
+/* What a path that must be on the container's procfs resolving elsewhere means. */
+static int not_on_fs(struct ctx *c, const char *what, const char *path) {
+  return explain(c, -EXDEV, "%s %s: it does not resolve onto the container's procfs (a symlink "
+                 "or a mount leads elsewhere)", what, path);
+}
+
+/* The container's /dev/null, opened O_PATH without following a symlink and checked to be
+ * the null device: a masked file must never be covered with some other file an image or a
+ * volume put there (CVE-2025-31133). */
+static int open_dev_null(struct ctx *c, const char *masked) {
+  int fd = open_in_root(c, "/dev/null", O_PATH | O_NOFOLLOW);
+  if (fd < 0) return fail(c, fd, "mask %s: open the container's /dev/null", masked);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    close(fd);
+    return explain(c, -EPERM, "mask %s: the container's /dev/null is not the null device "
+                   "(character device 1:3): it cannot be used to mask files", masked);
+  }
+  return fd;
+}
+
+/* ints: statfs magic the path must be on (0: any); strs: path */
 int op_mask(struct ctx *c, const struct op *op) {
-  int fd = open_in_root(c, op->strs[0], O_PATH);
+  int fd = open_on_fs(c, op->strs[0], (long)op->ints[0]);
   if (fd == -ENOENT) return 0;
+  if (fd == -EXDEV) return not_on_fs(c, "mask", op->strs[0]);
   if (fd < 0) return fail(c, fd, "mask %s", op->strs[0]);
   struct stat st;
-  char path[64];
+  char path[64], null_path[64];
   FD_PATH(path, fd);
-  int r = fstat(fd, &st);
-  if (r == 0 && S_ISDIR(st.st_mode)) r = mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
-  else if (r == 0) r = mount("/dev/null", path, NULL, MS_BIND, NULL);
+  int r = fstat(fd, &st), null_fd = -1;
+  if (r == 0 && S_ISDIR(st.st_mode)) {
+    r = mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
+  } else if (r == 0) {
+    null_fd = open_dev_null(c, op->strs[0]);
+    if (null_fd < 0) {
+      close(fd);
+      return null_fd;
+    }
+    FD_PATH(null_path, null_fd);
+    r = mount(null_path, path, NULL, MS_BIND, NULL);
+  }
   int err = errno;
   close(fd);
+  if (null_fd >= 0) close(null_fd);
   if (r < 0) return fail(c, -err, "mask %s", op->strs[0]);
   return 0;
 }
 
+/* ints: statfs magic the path must be on (0: any); strs: path */
 int op_readonly_path(struct ctx *c, const struct op *op) {
-  int fd = open_in_root(c, op->strs[0], O_PATH);
+  int fd = open_on_fs(c, op->strs[0], (long)op->ints[0]);
   if (fd == -ENOENT) return 0;
+  if (fd == -EXDEV) return not_on_fs(c, "make read-only", op->strs[0]);
   if (fd < 0) return fail(c, fd, "make %s read-only", op->strs[0]);
   char path[64];
   FD_PATH(path, fd);
@@ -433,7 +495,10 @@ int op_readonly_root(struct ctx *c) {
 }
 
 int op_write_file(struct ctx *c, const struct op *op) {
-  int fd = open_in_root(c, op->strs[0], O_WRONLY | O_TRUNC);
+  /* Before any root is opened (oom_score_adj): the executor's own /proc in the host. */
+  int fd = c->root_fd >= 0 ? open_in_root(c, op->strs[0], O_WRONLY | O_TRUNC)
+                           : open(op->strs[0], O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0 && c->root_fd < 0) fd = -errno;
   if (fd < 0) return fail(c, fd, "write %s", op->strs[0]);
   size_t len = strlen(op->strs[1]);
   ssize_t n = write(fd, op->strs[1], len);

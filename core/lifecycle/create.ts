@@ -243,9 +243,11 @@ async function runExecutor(
     libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(both));
 
     let ptyMaster: number | undefined;
+    const handOffs = expectedHandOffs(plan);
     try {
       for (;;) {
         const message = receive(mine, plan, SETUP_TIMEOUT_MS);
+        if (message.type !== MSG.PHASE) takeHandOff(message, handOffs);
         if (message.type === MSG.CONSOLE) {
           ptyMaster = takeConsole(message, options.consoleSocket);
         } else if (message.type === MSG.SECCOMP) {
@@ -336,6 +338,27 @@ export function takeConsole(
   return undefined;
 }
 
+/**
+ * The fd hand-offs a plan asks for: the pty master (openPty), the seccomp notify fd (a
+ * notify filter). Each is taken once (takeHandOff); nothing else may bring an fd.
+ */
+export function expectedHandOffs(plan: Plan): Set<number> {
+  const expected = new Set<number>();
+  if (plan.some((op) => op.op === "openPty")) expected.add(MSG.CONSOLE);
+  if (plan.some((op) => op.op === "seccomp" && op.notify)) expected.add(MSG.SECCOMP);
+  return expected;
+}
+
+/**
+ * Accept message as one of the hand-offs still expected, or refuse it (closing its fd):
+ * whoever else holds the sync socket cannot hand tsrunc a console or a listener fd.
+ */
+export function takeHandOff(message: libcore.RawMessage, expected: Set<number>): void {
+  if (expected.delete(message.type)) return;
+  if (message.fd >= 0) libcore.close(message.fd);
+  throw protocolError(message.type);
+}
+
 /** One message from the executor; its errors become the error of create. */
 export function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage {
   let message: libcore.RawMessage;
@@ -348,9 +371,16 @@ export function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawM
       });
     }
     if (error instanceof TsruncError && error.errno === libcore.ERRNO.ETIMEDOUT) {
-      throw new TsruncError(`container process did not answer within ${timeoutMs / 1000} s`);
+      throw new TsruncError(`container process did not answer within ${timeoutMs / 1000} s`, {
+        errno: libcore.ERRNO.ETIMEDOUT,
+      });
     }
     throw error;
+  }
+  // Only the hand-offs carry an fd (and only when expected: takeHandOff).
+  if (message.fd >= 0 && message.type !== MSG.CONSOLE && message.type !== MSG.SECCOMP) {
+    libcore.close(message.fd);
+    throw protocolError(message.type);
   }
   if (message.type === MSG.ERROR) {
     const op = plan[message.a];
@@ -374,8 +404,19 @@ function expectPhase(message: libcore.RawMessage, phase: keyof typeof PHASE_CODE
   }
 }
 
-function protocolError(type: number): TsruncError {
-  return new TsruncError(`unexpected message ${type} from the container process`);
+/** What each message type is, for errors. */
+const MESSAGE_NAMES: Record<number, string> = {
+  [MSG.PID]: "pid report",
+  [MSG.PHASE]: "phase report",
+  [MSG.ERROR]: "error report",
+  [MSG.GO]: "go",
+  [MSG.CONSOLE]: "console hand-off",
+  [MSG.SECCOMP]: "seccomp hand-off",
+};
+
+export function protocolError(type: number): TsruncError {
+  const name = MESSAGE_NAMES[type] ?? "unknown message";
+  return new TsruncError(`unexpected ${name} (message ${type}) from the container process`);
 }
 
 /**

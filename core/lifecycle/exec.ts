@@ -17,7 +17,16 @@ import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts
 import { hostLsm, passwdHome } from "../plan/host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
-import { checkConsoleSocket, receive, sendSeccompFd, takeConsole, writePidFile } from "./create.ts";
+import {
+  checkConsoleSocket,
+  expectedHandOffs,
+  protocolError,
+  receive,
+  sendSeccompFd,
+  takeConsole,
+  takeHandOff,
+  writePidFile,
+} from "./create.ts";
 import { hookState } from "../state/oci_state.ts";
 import type { StoredState } from "../state/store.ts";
 import { openContainer } from "./open.ts";
@@ -48,6 +57,8 @@ export interface Execed {
 }
 
 const SETUP_TIMEOUT_MS = 60_000;
+/** How often, while no message comes, whether the process has reached execve is checked. */
+const EXEC_CHECK_MS = 20;
 
 /** The proc names of the namespaces in NAMESPACE_FLAGS. */
 const PROC_NS: Record<string, string> = {
@@ -89,13 +100,14 @@ export function execProcess(options: ExecOptions): Execed {
       id: options.id,
       initPid: state.pid,
       initPidfd: 5 + options.preserveFds,
-      joinFlags: namespacesToJoin(state.pid),
+      joinFlags: namespacesToJoin(state.pid, status),
       noNewKeyring: state.noNewKeyring === true,
       preserveFds: options.preserveFds,
       seccomp: state.seccomp,
       lsm: hostLsm(),
       setgroupsDenied: readSetgroups(state.pid) === "deny",
       proxiedTerminal: !options.consoleSocket,
+      unprivilegedCaller: Deno.uid() !== 0,
       home: process.env?.some((e) => e.startsWith("HOME="))
         ? undefined
         : passwdHome(state.rootfs, process.user?.uid ?? 0),
@@ -112,6 +124,16 @@ export function execProcess(options: ExecOptions): Execed {
   }
 }
 
+/** Whether pid still runs the file `file` is the stat of (false once it exec'd or exited). */
+function runsFile(pid: number, file: Deno.FileInfo): boolean {
+  try {
+    const exe = Deno.statSync(`/proc/${pid}/exe`);
+    return exe.dev === file.dev && exe.ino === file.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** /proc/PID/setgroups ("allow" or "deny"), if readable. */
 function readSetgroups(pid: number): string | undefined {
   try {
@@ -122,7 +144,7 @@ function readSetgroups(pid: number): string | undefined {
 }
 
 /** CLONE_NEW* flags of the init's namespaces that are not tsrunc's own. */
-function namespacesToJoin(pid: number): number {
+function namespacesToJoin(pid: number, status: string): number {
   let flags = 0;
   for (const [type, name] of Object.entries(PROC_NS)) {
     let theirs: string;
@@ -130,6 +152,14 @@ function namespacesToJoin(pid: number): number {
       theirs = Deno.readLinkSync(`/proc/${pid}/ns/${name}`);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound && name === "time") continue; // old kernel
+      if (error instanceof Deno.errors.PermissionDenied && status === "created") {
+        // The waiting init is not dumpable (no container process may ptrace it): only a
+        // caller with CAP_SYS_PTRACE may look at its namespaces.
+        throw new TsruncError(
+          "cannot exec in a created container that has not started yet without CAP_SYS_PTRACE " +
+            "(rootless): start it first",
+        );
+      }
       throw new TsruncError("cannot exec in a stopped container");
     }
     if (theirs !== Deno.readLinkSync(`/proc/self/ns/${name}`)) flags |= NAMESPACE_FLAGS[type];
@@ -147,6 +177,7 @@ function runExecExecutor(
   const [mine, theirs] = libcore.socketPair();
   const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
   const exeFd = libcore.sealedCopy(executorPath());
+  const executor = Deno.statSync(`/proc/self/fd/${exeFd}`);
   const first = 3 + options.preserveFds;
   const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
   for (let fd = 3; fd < first; fd++) fdMap.push([fd, fd]);
@@ -171,24 +202,35 @@ function runExecExecutor(
     debug(`exec in ${options.id}: pid ${pid}`);
     message = receive(mine, plan, SETUP_TIMEOUT_MS);
     if (message.type !== MSG.PHASE || message.a !== PHASE_CODES.ready) {
-      throw new TsruncError(`unexpected message ${message.type} from the exec'd process`);
+      throw protocolError(message.type);
     }
     if (cgroups) addProcess(cgroups, pid);
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
+    const handOffs = expectedHandOffs(plan);
+    const deadline = Date.now() + SETUP_TIMEOUT_MS;
     for (;;) {
       try {
-        message = receive(mine, plan, SETUP_TIMEOUT_MS);
+        message = receive(mine, plan, EXEC_CHECK_MS);
       } catch (error) {
+        if (!(error instanceof TsruncError)) throw error;
         // EOF: the sync socket closed on execve (or the process died, which wait tells)
-        if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) break;
-        throw error;
+        if (error.errno === libcore.ERRNO.EPIPE) break;
+        if (error.errno !== libcore.ERRNO.ETIMEDOUT) throw error;
+        // A copy of the socket held by anyone else would keep EOF from coming: the
+        // process's own exe says whether it is past execve (or gone).
+        if (!runsFile(pid, executor)) break;
+        if (Date.now() > deadline) {
+          throw new TsruncError(
+            `the exec'd process did not start within ${SETUP_TIMEOUT_MS / 1000} s`,
+          );
+        }
+        continue;
       }
+      takeHandOff(message, handOffs);
       if (message.type === MSG.CONSOLE) {
         ptyMaster = takeConsole(message, options.consoleSocket);
-      } else if (message.type === MSG.SECCOMP) {
-        sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid);
       } else {
-        throw new TsruncError(`unexpected message ${message.type} from the exec'd process`);
+        sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid);
       }
     }
     if (options.pidFile) writePidFile(options.pidFile, pid);

@@ -13,6 +13,7 @@ import { TsruncError } from "../errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
 import type { Plan, PlanOp, SeccompLoadOp, SeccompOp } from "./ops.ts";
 import { seccompOp } from "./seccomp.ts";
+import { sysctlOps } from "./sysctl.ts";
 import {
   CAPABILITIES,
   DEVICE_TYPES,
@@ -36,6 +37,13 @@ export interface HostFacts {
   home?: string;
   /** Linux security modules the host has enabled. */
   lsm?: { apparmor: boolean; selinux: boolean };
+  /**
+   * tsrunc runs without CAP_SYS_PTRACE (rootless): it can write the /proc files of the
+   * executor (id maps, oom_score_adj) only while the executor is dumpable.
+   */
+  unprivilegedCaller?: boolean;
+  /** The network namespace the config joins by path is tsrunc's own. */
+  netnsIsHost?: boolean;
 }
 
 /** Everything that decides a plan. */
@@ -66,6 +74,9 @@ export interface BuiltPlan {
   warnings: string[];
 }
 
+/** statfs f_type of procfs (linux/magic.h). */
+const PROC_SUPER_MAGIC = 0x9fa0;
+
 /** runc's default devices (libcontainer/specconv AllowedDevices with create). */
 const DEFAULT_DEVICES = [
   { path: "/dev/null", major: 1, minor: 3 },
@@ -93,7 +104,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   }
   const newUserNs = created.has("user");
 
-  const plan: PlanOp[] = [];
+  // oom_score_adj is written by the executor for itself, while it is still in the host's
+  // namespaces (the init inherits it): inside a user namespace the non-dumpable init could
+  // not open its own /proc/self/oom_score_adj (owned by the host's root).
+  const plan: PlanOp[] = oomScoreAdjOps(process, input.host.unprivilegedCaller === true);
   // Join existing namespaces: user first (it grants the rights to join the others),
   // mount last (joining it changes how the later paths resolve).
   const joins = namespaces.filter((n) => n.path);
@@ -120,7 +134,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "clone", flags: cloneFlags, kind: "init" });
 
   // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
+  // A caller without CAP_SYS_PTRACE can write the maps of a dumpable process only; the
+  // init is alone in its new user namespace then, and no process of the container exists.
+  const mapsWindow = newUserNs && input.host.unprivilegedCaller === true;
+  if (mapsWindow) plan.push({ op: "dumpable", dumpable: true });
   plan.push({ op: "sync", phase: "ready", waitReply: true });
+  if (mapsWindow) plan.push({ op: "dumpable", dumpable: false });
   // The cgroup namespace is made where the init is in all its cgroups: here, or after
   // its late join of the memory cgroup (below).
   const cgroupNs = created.has("cgroup");
@@ -187,12 +206,15 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "keepAfterParent" });
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
-  plan.push({ op: "waitStart" });
-  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
   plan.push(...labels);
   // Descriptors are marked close-on-exec before the filter, which may not allow it.
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
+  // The filter before the wait, as runc: a created container's init must not be an
+  // unfiltered process the container's own processes could make do a denied syscall.
+  // Only the wait, the startContainer hooks (under the filter, as runc) and execve follow.
   if (lateSeccomp) plan.push(lateSeccomp);
+  plan.push({ op: "waitStart" });
+  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };
 }
@@ -215,13 +237,6 @@ export function pushProcess(
   setgroupsDenied = false,
 ): { env: string[]; lateSeccomp?: SeccompLoadOp; labels: PlanOp[] } {
   const labels = lsmLabelOps(process, where, lsm);
-  if (process.oomScoreAdj !== undefined) {
-    plan.push({
-      op: "writeFile",
-      path: "/proc/self/oom_score_adj",
-      content: String(process.oomScoreAdj),
-    });
-  }
   for (const limit of process.rlimits ?? []) {
     const resource = RLIMITS[limit.type];
     if (resource === undefined) {
@@ -296,6 +311,23 @@ export function pushProcess(
   if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
 
   return { env, lateSeccomp: seccomp && !early ? { op: "seccompLoad" } : undefined, labels };
+}
+
+/**
+ * process.oomScoreAdj, written by the executor for itself before it clones (or enters the
+ * container): the process inherits it. An unprivileged caller's executor is made dumpable
+ * for the write (its /proc/self files are root's otherwise); it is still in the host's
+ * namespaces, out of the container's reach.
+ */
+export function oomScoreAdjOps(process: OciProcess, unprivilegedCaller: boolean): PlanOp[] {
+  if (process.oomScoreAdj === undefined) return [];
+  const write: PlanOp = {
+    op: "writeFile",
+    path: "/proc/self/oom_score_adj",
+    content: String(process.oomScoreAdj),
+  };
+  if (!unprivilegedCaller) return [write];
+  return [{ op: "dumpable", dumpable: true }, write, { op: "dumpable", dumpable: false }];
 }
 
 /**
@@ -375,15 +407,30 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   if (linux.rootfsPropagation) {
     plan.push({ op: "propagation", path: "/", flags: propagationFlag(linux.rootfsPropagation) });
   }
-  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
-    plan.push({ op: "writeFile", path: `/proc/sys/${key.replaceAll(".", "/")}`, content: value });
+  plan.push(...sysctlOps(spec, input.host.netnsIsHost === true));
+  // Fail closed: a path under /proc must resolve onto the procfs the plan mounted there,
+  // never onto some other file a symlink or a volume put in the way.
+  const fsMagicOf = procFsOf(spec.mounts ?? []);
+  for (const path of linux.readonlyPaths ?? []) {
+    plan.push({ op: "readonlyPath", path, fsMagic: fsMagicOf(path) });
   }
-  for (const path of linux.readonlyPaths ?? []) plan.push({ op: "readonlyPath", path });
-  for (const path of linux.maskedPaths ?? []) plan.push({ op: "mask", path });
+  for (const path of linux.maskedPaths ?? []) {
+    plan.push({ op: "mask", path, fsMagic: fsMagicOf(path) });
+  }
   if (spec.root?.readonly) plan.push({ op: "readonlyRoot" });
 }
 
 type SpecMount = NonNullable<OciSpec["mounts"]>[number];
+
+/**
+ * The statfs magic a container path must be on: procfs below a /proc the config mounts
+ * proc on; 0 (anything) elsewhere. (Not sysfs: engines mask paths such as
+ * /sys/fs/selinux that are other file systems on the host.)
+ */
+function procFsOf(mounts: readonly SpecMount[]): (path: string) => number {
+  const proc = mounts.some((m) => m.type === "proc" && cleanPath(m.destination) === "/proc");
+  return (path) => proc && cleanPath(path).startsWith("/proc/") ? PROC_SUPER_MAGIC : 0;
+}
 
 function pushMount(
   plan: PlanOp[],
@@ -428,7 +475,9 @@ function pushMount(
       fstype,
       flags,
       data,
-      kind: "dir",
+      // procfs and sysfs only on a real directory, as runc ("must be mounted on ordinary
+      // directory"): through a symlink they land where a later volume redirects /proc.
+      kind: fstype === "proc" || fstype === "sysfs" ? "realDir" : "dir",
     });
   }
   for (const propagation of options.propagation) {

@@ -6,7 +6,7 @@
  * the same steps as the init's last ones: session, keyring, pty, attributes, user, exec.
  * Nothing is mounted: the container's filesystem is already set up.
  */
-import { type OciProcess, openPtyOp, pushProcess } from "./build.ts";
+import { type OciProcess, oomScoreAdjOps, openPtyOp, pushProcess } from "./build.ts";
 import type { BuiltPlan } from "./build.ts";
 import type { PlanOp } from "./ops.ts";
 import { seccompOp } from "./seccomp.ts";
@@ -35,6 +35,8 @@ export interface ExecPlanInput {
   setgroupsDenied?: boolean;
   /** The terminal is proxied by tsrunc (no console socket). */
   proxiedTerminal?: boolean;
+  /** tsrunc runs without CAP_SYS_PTRACE (see HostFacts). */
+  unprivilegedCaller?: boolean;
 }
 
 /** Build the plan for `exec`. */
@@ -42,6 +44,8 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   const { process } = input;
   const warnings: string[] = [];
   const plan: PlanOp[] = [
+    // Before entering: the executor's own /proc files are out of its reach in there.
+    ...oomScoreAdjOps(process, input.unprivilegedCaller === true),
     { op: "enterContainer", pidfd: input.initPidfd, pid: input.initPid, flags: input.joinFlags },
     { op: "clone", flags: 0, kind: "exec" },
     // tsrunc puts the process in the container's cgroups while it waits here.

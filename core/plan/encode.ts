@@ -15,7 +15,7 @@ const MAGIC = [0x54, 0x53, 0x50, 0x31]; // "TSP1"
 
 type Fields = [ints: (number | bigint)[], strs: string[]];
 
-const TARGET_KINDS = { dir: 0, file: 1, none: 2 } as const;
+const TARGET_KINDS = { dir: 0, file: 1, none: 2, realDir: 3 } as const;
 
 function fields(op: PlanOp): Fields {
   switch (op.op) {
@@ -101,8 +101,11 @@ function fields(op: PlanOp): Fields {
       ];
     case "mask":
     case "readonlyPath":
+      return [[op.fsMagic], [op.path]];
     case "chdir":
       return [[], [op.path]];
+    case "dumpable":
+      return [[op.dumpable ? 1 : 0], []];
     case "writeFile":
       return [[], [op.path, op.content]];
     case "rlimit":

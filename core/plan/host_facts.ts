@@ -30,6 +30,8 @@ export function gatherHostFacts(
     fileSources,
     hasKcore: exists("/proc/kcore"),
     lsm: hostLsm(),
+    unprivilegedCaller: Deno.uid() !== 0,
+    netnsIsHost: joinsOwnNamespace(spec, "network", "net"),
     home: spec.process?.env?.some((e) => e.startsWith("HOME="))
       ? undefined
       : passwdHome(rootfs, spec.process?.user?.uid ?? 0),
@@ -45,6 +47,19 @@ export function hostLsm(): { apparmor: boolean; selinux: boolean } {
     // no AppArmor
   }
   return { apparmor, selinux: exists("/sys/fs/selinux/enforce") };
+}
+
+/** Whether the config joins, by path, the namespace of this type tsrunc itself is in. */
+function joinsOwnNamespace(spec: OciSpec, type: string, procName: string): boolean {
+  const path = spec.linux?.namespaces?.find((n) => n.type === type && n.path)?.path;
+  if (!path) return false;
+  try {
+    const theirs = Deno.statSync(path);
+    const ours = Deno.statSync(`/proc/self/ns/${procName}`);
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false; // a path that cannot be opened fails when joined, with its name
+  }
 }
 
 function exists(path: string): boolean {

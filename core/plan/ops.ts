@@ -175,8 +175,12 @@ export interface OpenRootOp {
   path: string;
 }
 
-/** What to create at a mount target when it is missing. */
-export type TargetKind = "dir" | "file" | "none";
+/**
+ * What to create at a mount target when it is missing. "realDir": a directory reached
+ * without any symlink on the way (procfs and sysfs: mounted through a symlink, they would
+ * land where a later mount can make /proc resolve somewhere else).
+ */
+export type TargetKind = "dir" | "file" | "none" | "realDir";
 
 /**
  * mount(2) onto a target inside the rootfs. `source` is a host path for binds (or a
@@ -262,16 +266,33 @@ export interface ChrootOp {
   op: "chroot";
 }
 
-/** Hide a container path: /dev/null over files, a read-only empty tmpfs over dirs. */
+/**
+ * Hide a container path: the container's /dev/null (checked to be the null device, 1:3)
+ * over files, a read-only empty tmpfs over dirs. A missing path is skipped.
+ */
 export interface MaskOp {
   op: "mask";
   path: string;
+  /** statfs f_type the path must resolve onto (0: any): procfs for /proc/...: fail closed. */
+  fsMagic: number;
 }
 
 /** Bind a container path onto itself and make it read-only (missing paths are skipped). */
 export interface ReadonlyPathOp {
   op: "readonlyPath";
   path: string;
+  /** As MaskOp's. */
+  fsMagic: number;
+}
+
+/**
+ * prctl(PR_SET_DUMPABLE). The executor is not dumpable from its first instruction (no
+ * process in the container may ptrace it or take its fds); only a caller without
+ * CAP_SYS_PTRACE needs it dumpable, while it writes the executor's /proc files.
+ */
+export interface DumpableOp {
+  op: "dumpable";
+  dumpable: boolean;
 }
 
 /** Remount the container's / read-only. */
@@ -450,7 +471,8 @@ export type PlanOp =
   | UnshareOp
   | JoinCgroupOp
   | SeccompOp
-  | SeccompLoadOp;
+  | SeccompLoadOp
+  | DumpableOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -506,6 +528,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   joinCgroup: 47,
   seccomp: 48,
   seccompLoad: 49,
+  dumpable: 50,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

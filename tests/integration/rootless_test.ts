@@ -211,3 +211,26 @@ Deno.test({
       assertEquals((await r.run(["list", "-q"])).stdout, "");
     }),
 });
+
+Deno.test({
+  name: "rootless: the non-dumpable executor still sets oomScoreAdj for run and exec; exec into " +
+    "a created container that has not started says why it cannot",
+  ignore,
+  fn: () =>
+    withRootless(["sh", "-c", "cat /proc/self/oom_score_adj"], async (r) => {
+      r.config.process.oomScoreAdj = 321;
+      r.save();
+      const run = await r.run(["run", uniqueId("rl")]);
+      assertEquals([run.code, run.stdout], [0, "321\n"], run.stderr);
+      r.config.process.args = ["sleep", "100"];
+      r.save();
+      const id = uniqueId("rl");
+      assertEquals((await r.run(["create", id])).code, 0);
+      const early = await r.run(["exec", id, "true"]);
+      assertEquals(early.code, 255, early.stderr); // runc exec's own failures
+      assertMatch(early.stderr, /^tsrunc: .*not started.*\n$/);
+      assertEquals((await r.run(["start", id])).code, 0);
+      const exec = await r.run(["exec", id, "cat", "/proc/self/oom_score_adj"]);
+      assertEquals([exec.code, exec.stdout], [0, "321\n"], exec.stderr);
+    }),
+});

@@ -96,3 +96,31 @@ Deno.test("buildExecPlan() names the process.json in errors", () => {
     /process\.json: process\.rlimits: unknown rlimit "RLIMIT_NOPE"/,
   );
 });
+
+Deno.test("buildExecPlan() writes oom_score_adj before entering the container, dumpable only for an unprivileged caller", () => {
+  const process = { ...input().process, oomScoreAdj: 300 };
+  const write = { op: "writeFile", path: "/proc/self/oom_score_adj", content: "300" };
+  const root = buildExecPlan(input({ process })).plan;
+  assertEquals(root.slice(0, 2).map((op) => op.op), ["writeFile", "enterContainer"]);
+  assertEquals(root[0], write);
+  assert(!ops(root).includes("dumpable"));
+  const user = buildExecPlan(input({ process, unprivilegedCaller: true })).plan;
+  assertEquals(user.slice(0, 4), [
+    { op: "dumpable", dumpable: true },
+    write,
+    { op: "dumpable", dumpable: false },
+    user[3],
+  ]);
+  assertEquals(user[3].op, "enterContainer");
+});
+
+Deno.test("buildExecPlan() loads a late seccomp filter right before exec", () => {
+  const { plan } = buildExecPlan(input({
+    process: { ...input().process, noNewPrivileges: true },
+    seccomp: {
+      defaultAction: "SCMP_ACT_ALLOW",
+      syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_ERRNO" }],
+    },
+  }));
+  assertEquals(ops(plan).slice(-3), ["closeFds", "seccompLoad", "exec"]);
+});

@@ -530,15 +530,20 @@ Deno.test("buildPlan() puts masks, read-only paths and sysctls after pivotRoot",
   spec.linux!.maskedPaths = ["/proc/kcore", "/sys/firmware"];
   spec.linux!.readonlyPaths = ["/proc/sys"];
   spec.linux!.sysctl = { "net.ipv4.ip_forward": "1" };
+  spec.linux!.namespaces!.push({ type: "network" });
   spec.root!.readonly = true;
   const p = plan(spec);
   const pivot = indexOf(p, (op) => op.op === "pivotRoot", "pivotRoot");
   const after = p.slice(pivot + 1);
+  // Below the /proc the config mounts proc on, they must resolve onto procfs (0x9fa0);
+  // anything elsewhere.
   assertEquals(ofType(after, "mask"), [
-    { op: "mask", path: "/proc/kcore" },
-    { op: "mask", path: "/sys/firmware" },
+    { op: "mask", path: "/proc/kcore", fsMagic: 0x9fa0 },
+    { op: "mask", path: "/sys/firmware", fsMagic: 0 },
   ]);
-  assertEquals(ofType(after, "readonlyPath"), [{ op: "readonlyPath", path: "/proc/sys" }]);
+  assertEquals(ofType(after, "readonlyPath"), [
+    { op: "readonlyPath", path: "/proc/sys", fsMagic: 0x9fa0 },
+  ]);
   assert(
     after.some((op) =>
       op.op === "writeFile" && op.path === "/proc/sys/net/ipv4/ip_forward" && op.content === "1"
@@ -590,13 +595,14 @@ Deno.test("buildPlan() sets noNewPrivs only when noNewPrivileges is set", () => 
   assert(!names(plan(spec)).includes("noNewPrivs"));
 });
 
-Deno.test("buildPlan() ends with closeFds and exec", () => {
+Deno.test("buildPlan() ends with closeFds, the wait for start and exec", () => {
   const spec = baseSpec();
   spec.process!.args = ["echo", "hi"];
   spec.process!.env = ["PATH=/bin", "A=b"];
   const p = plan(spec, { preserveFds: 2 });
   assertEquals(p.at(-1), { op: "exec", args: ["echo", "hi"], env: ["PATH=/bin", "A=b"] });
-  assertEquals(p.at(-2), { op: "closeFds", firstToClose: 5 });
+  assertEquals(p.at(-2), { op: "waitStart" });
+  assertEquals(p.at(-3), { op: "closeFds", firstToClose: 5 });
   assertEquals(ofType(p, "exec").length, 1);
 });
 
@@ -608,6 +614,7 @@ Deno.test("buildPlan() waits for start after reporting created, then runs startC
   assertEquals(p.slice(created), [
     { op: "sync", phase: "created", waitReply: false },
     { op: "closeSync" },
+    { op: "closeFds", firstToClose: 3 },
     { op: "waitStart" },
     {
       op: "hook",
@@ -617,7 +624,6 @@ Deno.test("buildPlan() waits for start after reporting created, then runs startC
       timeoutSecs: 3,
       status: "created",
     },
-    { op: "closeFds", firstToClose: 3 },
     p.at(-1)!,
   ]);
   assertEquals(p.at(-1)!.op, "exec");
@@ -724,11 +730,9 @@ Deno.test("buildPlan() sets oomScoreAdj, personality, scheduler, ioPriority and 
   spec.process!.execCPUAffinity = { final: "0-2,5" };
   spec.linux!.personality = { domain: "LINUX32" };
   const p = plan(spec);
-  assert(
-    p.some((op) =>
-      op.op === "writeFile" && op.path === "/proc/self/oom_score_adj" && op.content === "500"
-    ),
-  );
+  // first of all, by the executor for itself in the host's namespaces (inherited)
+  assertEquals(p[0], { op: "writeFile", path: "/proc/self/oom_score_adj", content: "500" });
+  assertEquals(ofType(p, "writeFile").length, 1);
   assertEquals(ofType(p, "personality"), [{ op: "personality", persona: 8 }]);
   assertEquals(ofType(p, "scheduler"), [{
     op: "scheduler",
@@ -845,7 +849,8 @@ Deno.test("buildPlan() writes the AppArmor profile and SELinux label just before
   spec.process!.apparmorProfile = "tsrunc-test";
   spec.process!.selinuxLabel = "system_u:system_r:container_t:s0";
   const p = plan(spec, { host: { lsm: { apparmor: true, selinux: true } } });
-  assertEquals(p.slice(-4, -2), [
+  // before the wait: startContainer hooks and the program get them (as with runc)
+  assertEquals(p.slice(-5, -3), [
     { op: "writeFile", path: "/proc/self/attr/apparmor/exec", content: "exec tsrunc-test" },
     {
       op: "writeFile",
@@ -878,8 +883,9 @@ Deno.test("buildPlan() loads seccomp before exec with no_new_privs, before the c
   };
   spec.process!.noNewPrivileges = true;
   const late = plan(spec);
-  // built early (errors show at create), loaded after the fds are marked close-on-exec
-  assertEquals(names(late).slice(-3), ["closeFds", "seccompLoad", "exec"]);
+  // built early (errors show at create), loaded after the fds are marked close-on-exec and
+  // before the wait: a waiting init is never an unfiltered process of the container
+  assertEquals(names(late).slice(-4), ["closeFds", "seccompLoad", "waitStart", "exec"]);
   assertEquals(late.find((op) => op.op === "seccomp"), {
     op: "seccomp",
     defaultAction: 0x7fff0000,
@@ -899,4 +905,41 @@ Deno.test("buildPlan() loads seccomp before exec with no_new_privs, before the c
     indexOf(early, (op) => op.op === "seccomp", "seccomp") + 1,
     indexOf(early, (op) => op.op === "capBounding", "capBounding"),
   );
+});
+
+Deno.test("buildPlan() mounts procfs and sysfs only on real directories", () => {
+  const spec = baseSpec();
+  spec.mounts!.push({ destination: "/sys", type: "sysfs", source: "sysfs" });
+  const p = plan(spec);
+  assertEquals(mountsAt(p, "/proc")[0].kind, "realDir");
+  assertEquals(mountsAt(p, "/sys")[0].kind, "realDir");
+  assertEquals(mountsAt(p, "/dev")[0].kind, "dir");
+});
+
+Deno.test("buildPlan() keeps the executor non-dumpable for a root caller", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "user" });
+  spec.process!.oomScoreAdj = 100;
+  assertEquals(ofType(plan(spec), "dumpable"), []);
+});
+
+Deno.test("buildPlan() makes an unprivileged caller's executor dumpable only to write its /proc files", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "user" });
+  spec.process!.oomScoreAdj = 100;
+  const p = plan(spec, { host: { unprivilegedCaller: true } });
+  // oom_score_adj, in the host's namespaces before the clone
+  assertEquals(p.slice(0, 3), [
+    { op: "dumpable", dumpable: true },
+    { op: "writeFile", path: "/proc/self/oom_score_adj", content: "100" },
+    { op: "dumpable", dumpable: false },
+  ]);
+  // the id maps, written while the init is alone in its new user namespace
+  const ready = indexOf(p, (op) => op.op === "sync" && op.phase === "ready", "ready sync");
+  assertEquals(p[ready - 1], { op: "dumpable", dumpable: true });
+  assertEquals(p[ready + 1], { op: "dumpable", dumpable: false });
+  assertEquals(ofType(p, "dumpable").length, 4);
+  // without a new user namespace, tsrunc writes no maps: no window
+  const noUserNs = plan(baseSpec(), { host: { unprivilegedCaller: true } });
+  assertEquals(ofType(noUserNs, "dumpable"), []);
 });
