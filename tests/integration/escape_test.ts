@@ -20,7 +20,9 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { attackLines, installAttacker, parseAttack } from "./_attack.ts";
 import {
+  addCaps,
   type Bundle,
+  createWaiting,
   exists,
   IS_ROOT,
   ok,
@@ -63,22 +65,6 @@ const DENY_MKDIR = {
   architectures: ["SCMP_ARCH_X86_64"],
   syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }],
 };
-
-/** CAP_* names added to the bounding, effective and permitted sets. */
-function addCaps(b: Bundle, ...caps: string[]): void {
-  for (const set of ["bounding", "effective", "permitted"]) {
-    b.config.process.capabilities[set].push(...caps);
-  }
-}
-
-/** `create`, checked to have left an init waiting on its exec fifo; returns the id. */
-async function createWaiting(b: Bundle, prefix: string): Promise<string> {
-  const id = uniqueId(prefix);
-  ok(await b.run(["create", id]), `create ${id}`);
-  const state = JSON.parse(ok(await b.run(["state", id]), `state ${id}`).stdout);
-  assertEquals(state.status, "created", `create ${id} left no waiting init`);
-  return id;
-}
 
 /** Attacker lines whose result (last word) is OK. */
 function successes(lines: string[]): string[] {

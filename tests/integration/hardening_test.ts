@@ -18,7 +18,9 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./_assert.ts";
 import { attackLines, installAttacker, parseAttack, runtimeHashes } from "./_attack.ts";
 import {
+  addCaps,
   type Bundle,
+  createWaiting,
   defaultConfig,
   exists,
   IS_ROOT,
@@ -103,42 +105,12 @@ async function initPid(b: Bundle, id: string): Promise<number> {
   return state.pid;
 }
 
-/**
- * `create` a container that is left waiting on its exec fifo; returns its id.
- *
- * tsrunc's create can return 0 with the init already dead: the init clears its
- * parent-death signal only after it reported "created", so when tsrunc exits first the
- * init is killed (about 1 create in 40 here; a tsrunc bug of its own, not what these tests
- * are about). Such a container is deleted and the create tried again, a few times.
- */
-async function createWaiting(
-  b: Bundle,
-  prefix: string,
-  create: (id: string) => Promise<Result> = (id) => b.run(["create", id]),
-): Promise<string> {
-  for (let attempt = 0;; attempt++) {
-    const id = uniqueId(prefix);
-    ok(await create(id), `create ${id}`);
-    const state = JSON.parse(ok(await b.run(["state", id]), `state ${id}`).stdout);
-    if (state.status === "created") return id;
-    await b.run(["delete", "--force", id]);
-    if (attempt === 4) throw new Error(`create left no waiting init 5 times (${state.status})`);
-  }
-}
-
 /** Results that mean "could not": the kernel refused or the file is not a host binary. */
 const REFUSED = /^(EACCES|EPERM|ETXTBSY|ENOENT|ESRCH|EROFS|ELOOP|EBADF|EINVAL)$/;
 
 /** Every line of the attacker's output whose result is OK, for a failure message. */
 function successes(lines: string[]): string[] {
   return lines.filter((l) => / OK$/.test(l) || / open=OK$/.test(l));
-}
-
-/** CAP_* names added to the bounding, effective and permitted sets. */
-function addCaps(b: Bundle, ...caps: string[]): void {
-  for (const set of ["bounding", "effective", "permitted"]) {
-    b.config.process.capabilities[set].push(...caps);
-  }
 }
 
 /** The host's paths of the runtime: what /proc/PID/exe must never be in a container. */
