@@ -159,8 +159,9 @@ int op_mount(struct ctx *c, const struct op *op) {
   const char *data = op->strs[3];
   int fd = ensure_in_root(c, target, (int)op->ints[1]);
   if (fd == -ELOOP && op->ints[1] == TARGET_REAL_DIR)
-    return explain(c, fd, "mount %s on %s: %s is a symlink (or is reached through one): %s must "
-                   "be mounted on an ordinary directory", source, target, target, *fstype ? fstype : source);
+    return explain(c, fd, "mount %s on %s: %s is a symlink (or is reached through one): "
+                   "filesystem \"%s\" must be mounted on ordinary directory", source, target, target,
+                   *fstype ? fstype : source);
   if (fd < 0) return fail(c, fd, "mount %s on %s: resolve target in rootfs", source, target);
   /* Nothing may be mounted over procfs (its files control the kernel and this very
    * process) but the few lxcfs files the plan allows: checked on the resolved target,
@@ -494,17 +495,30 @@ int op_readonly_root(struct ctx *c) {
   return 0;
 }
 
+/* ints: statfs magic the file must be on (0: any); strs: path, content */
 int op_write_file(struct ctx *c, const struct op *op) {
+  const char *target = op->strs[0];
   /* Before any root is opened (oom_score_adj): the executor's own /proc in the host. */
-  int fd = c->root_fd >= 0 ? open_in_root(c, op->strs[0], O_WRONLY | O_TRUNC)
-                           : open(op->strs[0], O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0 && c->root_fd < 0) fd = -errno;
-  if (fd < 0) return fail(c, fd, "write %s", op->strs[0]);
+  int at = c->root_fd >= 0 ? open_in_root(c, target, O_PATH) : open(target, O_PATH | O_CLOEXEC);
+  if (at < 0 && c->root_fd < 0) at = -errno;
+  if (at < 0) return fail(c, at, "write %s", target);
+  struct statfs sfs;
+  if (op->ints[0] && (fstatfs(at, &sfs) < 0 || (long)sfs.f_type != (long)op->ints[0])) {
+    close(at);
+    return not_on_fs(c, "write", target);
+  }
+  /* Opened for writing only once checked, through the checked fd: no second walk. */
+  char path[64];
+  FD_PATH(path, at);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  int err = errno;
+  close(at);
+  if (fd < 0) return fail(c, -err, "write %s", target);
   size_t len = strlen(op->strs[1]);
   ssize_t n = write(fd, op->strs[1], len);
-  int err = errno;
+  err = errno;
   close(fd);
-  if (n != (ssize_t)len) return fail(c, n < 0 ? -err : -EIO, "write %s", op->strs[0]);
+  if (n != (ssize_t)len) return fail(c, n < 0 ? -err : -EIO, "write %s", target);
   return 0;
 }
 

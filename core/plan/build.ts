@@ -20,6 +20,7 @@ import {
   IOPRIO_CLASSES,
   NAMESPACE_FLAGS,
   PERSONALITY_DOMAINS,
+  PROC_SUPER_MAGIC,
   RLIMITS,
   SCHED_FLAGS,
   SCHED_POLICIES,
@@ -73,9 +74,6 @@ export interface BuiltPlan {
   plan: Plan;
   warnings: string[];
 }
-
-/** statfs f_type of procfs (linux/magic.h). */
-const PROC_SUPER_MAGIC = 0x9fa0;
 
 /** runc's default devices (libcontainer/specconv AllowedDevices with create). */
 const DEFAULT_DEVICES = [
@@ -325,6 +323,7 @@ export function oomScoreAdjOps(process: OciProcess, unprivilegedCaller: boolean)
     op: "writeFile",
     path: "/proc/self/oom_score_adj",
     content: String(process.oomScoreAdj),
+    fsMagic: PROC_SUPER_MAGIC,
   };
   if (!unprivilegedCaller) return [write];
   return [{ op: "dumpable", dumpable: true }, write, { op: "dumpable", dumpable: false }];
@@ -351,6 +350,7 @@ function lsmLabelOps(
       op: "writeFile",
       path: "/proc/self/attr/apparmor/exec",
       content: `exec ${process.apparmorProfile}`,
+      fsMagic: PROC_SUPER_MAGIC,
     });
   }
   if (process.selinuxLabel) {
@@ -359,7 +359,12 @@ function lsmLabelOps(
         `${where}.selinuxLabel: SELinux is not enabled on this system (label "${process.selinuxLabel}")`,
       );
     }
-    ops.push({ op: "writeFile", path: "/proc/self/attr/exec", content: process.selinuxLabel });
+    ops.push({
+      op: "writeFile",
+      path: "/proc/self/attr/exec",
+      content: process.selinuxLabel,
+      fsMagic: PROC_SUPER_MAGIC,
+    });
   }
   return ops;
 }

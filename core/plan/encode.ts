@@ -107,7 +107,7 @@ function fields(op: PlanOp): Fields {
     case "dumpable":
       return [[op.dumpable ? 1 : 0], []];
     case "writeFile":
-      return [[], [op.path, op.content]];
+      return [[op.fsMagic], [op.path, op.content]];
     case "rlimit":
       return [[op.resource, op.soft, op.hard], []];
     case "personality":

@@ -300,11 +300,17 @@ export interface ReadonlyRootOp {
   op: "readonlyRoot";
 }
 
-/** Write a string into a container file that must exist (sysctl, oom_score_adj). */
+/**
+ * Write a string into a file that must exist: a procfs file (sysctl, oom_score_adj, LSM
+ * attributes), checked to be one, so that no symlink or mount turns the write into a
+ * write of some other file (the CVE-2025-52881 class).
+ */
 export interface WriteFileOp {
   op: "writeFile";
   path: string;
   content: string;
+  /** statfs f_type the file must be on (0: any). */
+  fsMagic: number;
 }
 
 /** setrlimit(2). `-1` means RLIM_INFINITY. */

@@ -9,6 +9,7 @@
 import { TsruncError } from "../errors.ts";
 import type { OciSpec } from "../spec/types.ts";
 import type { WriteFileOp } from "./ops.ts";
+import { PROC_SUPER_MAGIC } from "./tables.ts";
 
 /** The IPC namespace's sysctls besides fs.mqueue.*. */
 const IPC_SYSCTLS: ReadonlySet<string> = new Set([
@@ -53,7 +54,12 @@ export function sysctlOps(spec: OciSpec, netnsIsHost: boolean): WriteFileOp[] {
         `${where}: not in a separate kernel namespace: writing it would change the host`,
       );
     }
-    ops.push({ op: "writeFile", path: `/proc/sys/${name.replaceAll(".", "/")}`, content: value });
+    ops.push({
+      op: "writeFile",
+      path: `/proc/sys/${name.replaceAll(".", "/")}`,
+      content: value,
+      fsMagic: PROC_SUPER_MAGIC,
+    });
   }
   return ops;
 }

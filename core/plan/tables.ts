@@ -120,6 +120,9 @@ export const DEVICE_TYPES: Readonly<Record<string, number>> = {
   p: 0o010000,
 };
 
+/** statfs f_type of procfs (linux/magic.h). */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+
 /**
  * The only destinations inside /proc a mount may cover (runc's list: files lxcfs
  * emulates). Anything else whose target turns out to be on procfs is refused by the

@@ -99,7 +99,12 @@ Deno.test("buildExecPlan() names the process.json in errors", () => {
 
 Deno.test("buildExecPlan() writes oom_score_adj before entering the container, dumpable only for an unprivileged caller", () => {
   const process = { ...input().process, oomScoreAdj: 300 };
-  const write = { op: "writeFile", path: "/proc/self/oom_score_adj", content: "300" };
+  const write = {
+    op: "writeFile",
+    path: "/proc/self/oom_score_adj",
+    content: "300",
+    fsMagic: 0x9fa0,
+  };
   const root = buildExecPlan(input({ process })).plan;
   assertEquals(root.slice(0, 2).map((op) => op.op), ["writeFile", "enterContainer"]);
   assertEquals(root[0], write);

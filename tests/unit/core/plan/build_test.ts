@@ -546,7 +546,8 @@ Deno.test("buildPlan() puts masks, read-only paths and sysctls after pivotRoot",
   ]);
   assert(
     after.some((op) =>
-      op.op === "writeFile" && op.path === "/proc/sys/net/ipv4/ip_forward" && op.content === "1"
+      op.op === "writeFile" && op.path === "/proc/sys/net/ipv4/ip_forward" && op.content === "1" &&
+      op.fsMagic === 0x9fa0
     ),
   );
   assertEquals(ofType(after, "readonlyRoot").length, 1);
@@ -731,7 +732,12 @@ Deno.test("buildPlan() sets oomScoreAdj, personality, scheduler, ioPriority and 
   spec.linux!.personality = { domain: "LINUX32" };
   const p = plan(spec);
   // first of all, by the executor for itself in the host's namespaces (inherited)
-  assertEquals(p[0], { op: "writeFile", path: "/proc/self/oom_score_adj", content: "500" });
+  assertEquals(p[0], {
+    op: "writeFile",
+    path: "/proc/self/oom_score_adj",
+    content: "500",
+    fsMagic: 0x9fa0,
+  });
   assertEquals(ofType(p, "writeFile").length, 1);
   assertEquals(ofType(p, "personality"), [{ op: "personality", persona: 8 }]);
   assertEquals(ofType(p, "scheduler"), [{
@@ -851,11 +857,17 @@ Deno.test("buildPlan() writes the AppArmor profile and SELinux label just before
   const p = plan(spec, { host: { lsm: { apparmor: true, selinux: true } } });
   // before the wait: startContainer hooks and the program get them (as with runc)
   assertEquals(p.slice(-5, -3), [
-    { op: "writeFile", path: "/proc/self/attr/apparmor/exec", content: "exec tsrunc-test" },
+    {
+      op: "writeFile",
+      path: "/proc/self/attr/apparmor/exec",
+      content: "exec tsrunc-test",
+      fsMagic: 0x9fa0,
+    },
     {
       op: "writeFile",
       path: "/proc/self/attr/exec",
       content: "system_u:system_r:container_t:s0",
+      fsMagic: 0x9fa0,
     },
   ]);
 });
@@ -931,7 +943,7 @@ Deno.test("buildPlan() makes an unprivileged caller's executor dumpable only to 
   // oom_score_adj, in the host's namespaces before the clone
   assertEquals(p.slice(0, 3), [
     { op: "dumpable", dumpable: true },
-    { op: "writeFile", path: "/proc/self/oom_score_adj", content: "100" },
+    { op: "writeFile", path: "/proc/self/oom_score_adj", content: "100", fsMagic: 0x9fa0 },
     { op: "dumpable", dumpable: false },
   ]);
   // the id maps, written while the init is alone in its new user namespace

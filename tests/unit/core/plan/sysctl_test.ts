@@ -23,9 +23,9 @@ Deno.test("sysctlOps() writes namespaced sysctls under /proc/sys", () => {
       false,
     ),
     [
-      { op: "writeFile", path: "/proc/sys/net/ipv4/ip_forward", content: "1" },
-      { op: "writeFile", path: "/proc/sys/kernel/shmmax", content: "4096" },
-      { op: "writeFile", path: "/proc/sys/fs/mqueue/msg_max", content: "20" },
+      { op: "writeFile", path: "/proc/sys/net/ipv4/ip_forward", content: "1", fsMagic: 0x9fa0 },
+      { op: "writeFile", path: "/proc/sys/kernel/shmmax", content: "4096", fsMagic: 0x9fa0 },
+      { op: "writeFile", path: "/proc/sys/fs/mqueue/msg_max", content: "20", fsMagic: 0x9fa0 },
     ],
   );
   assertEquals(sysctlOps(spec({ "kernel.domainname": "d" }, ["uts"]), false).length, 1);
