@@ -1,6 +1,8 @@
 /* Hooks run by the executor inside the container's namespaces (createContainer,
  * startContainer): the state JSON on stdin, a time-out, output kept for the error. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,6 +22,7 @@ int op_hook(struct ctx *c, const struct op *op) {
   for (int i = 0; i < nenv; i++) envp[i] = (char *)op->strs[1 + nargs + i];
 
   const char *state = c->state_json[op->ints[3] ? 1 : 0];
+  const char *kind = op->ints[3] ? "startContainer" : "createContainer";
   char text[512] = "";
   ssize_t n;
   int status = hook_run(path, argv, envp, state ? state : "", timeout * 1000, text,
@@ -27,14 +30,20 @@ int op_hook(struct ctx *c, const struct op *op) {
   free(argv);
   free(envp);
   if (status == -ETIMEDOUT)
-    return explain(c, -ETIMEDOUT, "hook %s did not finish within %d s", path, timeout);
-  if (status < 0) return fail(c, status, "hook %s", path);
+    return explain(c, -ETIMEDOUT, "%s hook %s did not finish within %d s", kind, path, timeout);
+  if (status < 0) return fail(c, status, "%s hook %s", kind, path);
   for (char *s = text; *s; s++)
     if (*s == '\n') *s = ' ';
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  if (WIFSIGNALED(status))
-    return explain(c, -ECHILD, "hook %s killed by signal %d%s%s", path, WTERMSIG(status),
-                   n > 0 ? ": " : "", n > 0 ? text : "");
-  return explain(c, -ECHILD, "hook %s exited with status %d%s%s", path, WEXITSTATUS(status),
-                 n > 0 ? ": " : "", n > 0 ? text : "");
+  if (WIFSIGNALED(status)) {
+    /* e.g. SIGSYS from the container's seccomp filter, under which startContainer hooks
+     * run: named in words, as runc's "bad system call" */
+    char name[64];
+    snprintf(name, sizeof name, "%s", strsignal(WTERMSIG(status)));
+    name[0] = (char)tolower((unsigned char)name[0]);
+    return explain(c, -ECHILD, "error running hook %s (%s): killed by signal %d (%s)%s%s", path, kind,
+                   WTERMSIG(status), name, n > 0 ? ": " : "", n > 0 ? text : "");
+  }
+  return explain(c, -ECHILD, "error running hook %s (%s): exited with status %d%s%s", path, kind,
+                 WEXITSTATUS(status), n > 0 ? ": " : "", n > 0 ? text : "");
 }

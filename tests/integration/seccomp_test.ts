@@ -205,6 +205,30 @@ Deno.test({
 
 // --- actions ----------------------------------------------------------------------------
 
+for (const noNewPrivileges of [true, false]) {
+  Deno.test({
+    name: `startContainer hooks run under the container's filter (noNewPrivileges ` +
+      `${noNewPrivileges}), as runc's: a killed hook is named with its signal`,
+    ignore,
+    fn: () =>
+      withBundle(["true"], async (b) => {
+        useSeccomp(b, allowBut([mkdirRule("SCMP_ACT_KILL")]), (config) => {
+          config.process.noNewPrivileges = noNewPrivileges;
+          config.hooks = {
+            startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "mkdir /hook-made"] }],
+          };
+        });
+        const r = await b.run(["run", uniqueId("seccomp")]);
+        assert(!exists(`${b.rootfs}/hook-made`), "the hook's mkdir ran unfiltered");
+        assert(r.code !== 0, "run succeeded with a failed hook");
+        assertMatch(
+          r.stderr,
+          /^tsrunc: error running hook \/bin\/sh \(startContainer\): killed by signal 31 \(bad system call\)\n$/,
+        );
+      }),
+  });
+}
+
 Deno.test({
   name: "SCMP_ACT_ERRNO: errnoRet is the errno the process sees; without it EPERM",
   ignore,
