@@ -150,15 +150,22 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   if (!input.noNewKeyring) {
     plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0x080000 });
   }
+  // A uts namespace of the container's own, new or joined by path (as runc: the name is
+  // then set in the joined one).
+  const ownUts = namespaces.some((n) => n.type === "uts");
   if (spec.hostname) {
-    if (!created.has("uts")) {
-      throw new TsruncError("config.json: hostname: requires a new uts namespace");
+    if (!ownUts) {
+      throw new TsruncError(
+        "config.json: hostname: requires a uts namespace of the container's own",
+      );
     }
     plan.push({ op: "hostname", name: spec.hostname });
   }
   if (spec.domainname) {
-    if (!created.has("uts")) {
-      throw new TsruncError("config.json: domainname: requires a new uts namespace");
+    if (!ownUts) {
+      throw new TsruncError(
+        "config.json: domainname: requires a uts namespace of the container's own",
+      );
     }
     plan.push({ op: "domainname", name: spec.domainname });
   }
@@ -184,6 +191,10 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   const seccomp = linux.seccomp
     ? seccompOp(linux.seccomp, "config.json: linux.seccomp")
     : undefined;
+  // Inherited descriptors are marked close-on-exec before any filter is loaded (early or
+  // late): the filter may not allow close_range, and nothing but the wait and execve
+  // may need allowing after it.
+  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   const { env, lateSeccomp, labels } = pushProcess(
     plan,
     process,
@@ -205,8 +216,6 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   plan.push({ op: "sync", phase: "created", waitReply: false });
   plan.push({ op: "closeSync" });
   plan.push(...labels);
-  // Descriptors are marked close-on-exec before the filter, which may not allow it.
-  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   // The filter before the wait, as runc: a created container's init must not be an
   // unfiltered process the container's own processes could make do a denied syscall.
   // Only the wait, the startContainer hooks (under the filter, as runc) and execve follow.

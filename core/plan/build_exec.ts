@@ -58,6 +58,8 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;
+  // Before any filter, early or late: it may not allow close_range (as in buildPlan).
+  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   const { env, lateSeccomp, labels } = pushProcess(
     plan,
     process,
@@ -72,7 +74,6 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });
   plan.push(...labels);
-  plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
   if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "exec", args: process.args!, env });
   return { plan, warnings };

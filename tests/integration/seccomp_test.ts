@@ -191,9 +191,6 @@ Deno.test({
 
 Deno.test({
   name: "default-deny: a profile without close_range still starts (runc needs none)",
-  // runc 1.1.5 marks its fds close-on-exec before loading the filter; tsrunc's executor
-  // calls close_range after it, so profiles written before close_range existed (or for
-  // kernels without it) must still work.
   ignore,
   fn: async () => {
     const allow = [...BUSYBOX_ECHO_SYSCALLS, ...RUNC_TAIL_SYSCALLS, "execve"];
@@ -202,6 +199,28 @@ Deno.test({
     assertEquals(r.stdout, "ok\n");
   },
 });
+
+// Profiles written before close_range existed (or for kernels without it) deny it: the
+// executor must mark its fds close-on-exec before any filter, loaded early (without
+// no_new_privs, while CAP_SYS_ADMIN remains) or late.
+for (const noNewPrivileges of [true, false]) {
+  Deno.test({
+    name: `a filter that denies close_range still starts the container and its exec'd ` +
+      `processes (noNewPrivileges ${noNewPrivileges})`,
+    ignore,
+    fn: () =>
+      withBundle(sh("exec >/dev/null 2>&1 </dev/null; exec sleep 600"), async (b) => {
+        useSeccomp(
+          b,
+          allowBut([{ names: ["close_range"], action: "SCMP_ACT_ERRNO" }]),
+          (config) => config.process.noNewPrivileges = noNewPrivileges,
+        );
+        const id = uniqueId("seccomp");
+        ok(await b.run(["run", "-d", id]), "run -d");
+        assertEquals(ok(await b.run(["exec", id, "echo", "ok"]), "exec").stdout, "ok\n");
+      }),
+  });
+}
 
 // --- actions ----------------------------------------------------------------------------
 
