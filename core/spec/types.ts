@@ -550,7 +550,16 @@ export interface LinuxSeccomp {
 }
 
 /** Mount propagation of the root filesystem. */
-export type RootfsPropagation = "private" | "shared" | "slave" | "unbindable";
+/** runc takes the recursive forms too (containerd sets "rshared" and "rslave" for pods). */
+export type RootfsPropagation =
+  | "private"
+  | "rprivate"
+  | "shared"
+  | "rshared"
+  | "slave"
+  | "rslave"
+  | "unbindable"
+  | "runbindable";
 
 /** Intel RDT (resctrl) settings. */
 export interface LinuxIntelRdt {

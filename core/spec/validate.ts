@@ -461,7 +461,18 @@ function buildSchemas() {
     }))),
     resources: opt(resources),
     cgroupsPath: opt(str),
-    rootfsPropagation: opt(enumOf(["private", "shared", "slave", "unbindable"])),
+    rootfsPropagation: opt(
+      enumOf([
+        "private",
+        "rprivate",
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "unbindable",
+        "runbindable",
+      ]),
+    ),
     seccomp: opt(obj({
       defaultAction: seccompAction,
       defaultErrnoRet: opt(uint32),

@@ -154,22 +154,25 @@ Deno.test({
     }),
 });
 
-Deno.test({
-  name: "rootfsPropagation shared makes the container's / a shared mount",
-  fn: () =>
-    withBundle(sh(MOUNTINFO), async (b) => {
-      b.config.linux.rootfsPropagation = "shared";
-      const [, infos] = splitMountInfo((await runOk(b)).stdout);
-      const root = mountAt(infos, "/");
-      assert(root.optional.some((o) => o.startsWith("shared:")), `/ is ${root.optional}`);
-    }),
-});
+for (const value of ["shared", "rshared"]) {
+  Deno.test({
+    name: `rootfsPropagation ${value} makes the container's / a shared mount`,
+    fn: () =>
+      withBundle(sh(MOUNTINFO), async (b) => {
+        b.config.linux.rootfsPropagation = value;
+        const [, infos] = splitMountInfo((await runOk(b)).stdout);
+        const root = mountAt(infos, "/");
+        assert(root.optional.some((o) => o.startsWith("shared:")), `/ is ${root.optional}`);
+      }),
+  });
+}
 
 Deno.test({
   name: "rootfsPropagation private and slave leave / of the container unshared",
   ignore: !IS_ROOT,
   fn: async () => {
-    for (const value of [undefined, "private", "slave"]) {
+    // rprivate and rslave: what containerd sets for pods (runc takes every form)
+    for (const value of [undefined, "private", "rprivate", "slave", "rslave"]) {
       await withBundle(sh(MOUNTINFO), async (b) => {
         if (value) b.config.linux.rootfsPropagation = value;
         const [, infos] = splitMountInfo((await runOk(b)).stdout);

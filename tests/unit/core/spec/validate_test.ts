@@ -158,8 +158,8 @@ Deno.test("parseConfig() names the first wrong field by its JSON path", () => {
       'linux.namespaces[0].type: expected one of "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time", got "pidns"',
     ],
     [
-      (s) => (s.linux!.rootfsPropagation as string) = "rshared",
-      'linux.rootfsPropagation: expected one of "private", "shared", "slave", "unbindable", got "rshared"',
+      (s) => (s.linux!.rootfsPropagation as string) = "recursive",
+      'linux.rootfsPropagation: expected one of "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable", got "recursive"',
     ],
     [
       (s) =>
