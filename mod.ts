@@ -41,7 +41,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const helpFor = name === "help" ? rest[0] : undefined;
     const command = COMMANDS.find((c) => c.name === (helpFor ?? name));
-    if (!command) throw new TsruncError(`no such command: ${helpFor ?? name}`);
+    if (!command) {
+      // runc's (urfave/cli's) words, which scripts look for
+      throw new TsruncError(
+        `No help topic for '${helpFor ?? name}': not a tsrunc command (tsrunc --help lists them)`,
+      );
+    }
     const where = `tsrunc ${command.name}`;
     const wantsHelp = helpFor !== undefined ||
       (!command.stopAtArg && rest.some((a) => a === "-h" || a === "--help")) ||

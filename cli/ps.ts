@@ -23,12 +23,19 @@ export async function run(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-/** The host pids of a created, running or paused container. */
+/**
+ * The host pids of the container: those left in its cgroups once it stopped (none, as a
+ * rule: runc then prints the header only).
+ */
 function pidsOf(root: string, id: string): number[] {
   const opened = openContainer(root, id);
   try {
-    if (opened.status === "stopped") throw new TsruncError(`container ${id} is not running`);
-    return containerPids(opened.state);
+    if (opened.status !== "stopped") return containerPids(opened.state);
+    try {
+      return containerPids(opened.state);
+    } catch {
+      return []; // no cgroups (any more)
+    }
   } finally {
     opened.unlock();
   }

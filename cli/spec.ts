@@ -5,7 +5,7 @@
  */
 
 import { defaultSpec } from "../core/spec/default_spec.ts";
-import { TsruncError } from "../core/errors.ts";
+import { describeFsError, TsruncError } from "../core/errors.ts";
 
 /** Options of specCommand(). */
 export interface SpecCommandOptions {
@@ -59,12 +59,4 @@ async function effectiveIds(): Promise<{ uid: number; gid: number }> {
     return Number.isInteger(value) ? value : fallback;
   };
   return { uid: field("Uid", Deno.uid() ?? 0), gid: field("Gid", Deno.gid() ?? 0) };
-}
-
-function describeFsError(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
-  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
-  return error instanceof Error ? error.message : String(error);
 }

@@ -24,6 +24,19 @@ export class TsruncError extends Error {
   }
 }
 
+/**
+ * A Deno file-system error in words, lowercase, without Deno's "(os error N)" tail:
+ * "no such file or directory".
+ */
+export function describeFsError(error: unknown): string {
+  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
+  if (error instanceof Deno.errors.IsADirectory) return "is a directory";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/ \(os error \d+\).*$/, "").replace(/^./, (c) => c.toLowerCase());
+}
+
 /** Add context to any error on its way up: `context: message`. */
 export function wrapError(context: string, error: unknown): TsruncError {
   const message = error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@
  * (`--log-format json`: {"level","msg","time"} lines, which containerd reads; text:
  * logrus' `time="..." level=... msg="..."`), and warnings also to stderr otherwise.
  */
+import { describeFsError, TsruncError } from "./errors.ts";
 
 /** Log settings from the global flags. */
 export interface LogOptions {
@@ -12,10 +13,21 @@ export interface LogOptions {
 }
 
 let options: LogOptions = { format: "text", debug: false };
+let logFile: Deno.FsFile | undefined;
 
-/** Set the log destination once, from the global flags. */
+/**
+ * Set the log destination once, from the global flags. The file is opened now (append,
+ * created 0644), as runc does: a --log that cannot be opened fails the command.
+ */
 export function configureLog(next: LogOptions): void {
   options = next;
+  if (!next.file) return;
+  try {
+    logFile = Deno.openSync(next.file, { append: true, create: true, mode: 0o644 });
+  } catch (error) {
+    options = { ...next, file: undefined };
+    throw new TsruncError(`--log ${next.file}: cannot open it: ${describeFsError(error)}`);
+  }
 }
 
 function write(level: "debug" | "info" | "warning" | "error", msg: string): void {
@@ -25,7 +37,7 @@ function write(level: "debug" | "info" | "warning" | "error", msg: string): void
       ? JSON.stringify({ level, msg, time })
       : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
     try {
-      Deno.writeTextFileSync(options.file, line + "\n", { append: true, create: true });
+      logFile?.writeSync(new TextEncoder().encode(line + "\n"));
     } catch {
       // a broken log must not hide the real error, which still reaches stderr
     }

@@ -5,9 +5,9 @@
  * this module does the file system work and remembers what it made, so `delete` removes
  * exactly that and never a cgroup it did not create.
  */
-import { TsruncError } from "../errors.ts";
+import { describeFsError, TsruncError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
-import { warn } from "../log.ts";
+import { debug, warn } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
 import { applyWrites } from "./apply.ts";
 import { type DeviceRule, deviceRules, v1DeviceWrites } from "./devices.ts";
@@ -88,7 +88,8 @@ function systemdRunning(): boolean {
 /**
  * Make the directories (recording those made), then apply the resources and device
  * rules. When cgroupfs cannot be written (rootless, read-only) and the config asks for
- * no limits, cgroups are skipped with a warning; with limits that is an error.
+ * no limits, cgroups are skipped, said at debug level only (runc says nothing); with
+ * limits that is an error.
  */
 export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
   const layout = readLayout();
@@ -98,7 +99,7 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
     const denied = error instanceof Deno.errors.PermissionDenied ||
       (error as { code?: string }).code === "EROFS";
     if (denied && !asksForLimits(spec.linux?.resources)) {
-      warn(`cgroups not set up (${(error as Error).message}): the config asks for no limits`);
+      debug(`cgroups not set up (${describeFsError(error)}): the config asks for no limits`);
       removeCgroups(record);
       record.dirs = {};
       return;

@@ -3,7 +3,7 @@
  * it (id maps, prestart/createRuntime hooks) until the init reports `created`. Any
  * failure kills the init and removes the state directory: nothing is left behind.
  */
-import { TsruncError, wrapError } from "../errors.ts";
+import { describeFsError, TsruncError, wrapError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
 import { executorPath } from "../../ffi/paths.ts";
@@ -514,13 +514,4 @@ export function writePidFile(path: string, pid: number): void {
   } catch (error) {
     throw wrapError(`write pid file ${path}`, error);
   }
-}
-
-/** Lowercase errno-like text of a Deno file-system error. */
-export function describeFsError(error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/ \(os error \d+\).*$/, "").replace(/^./, (c) => c.toLowerCase());
 }

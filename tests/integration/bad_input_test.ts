@@ -110,6 +110,6 @@ Deno.test("a hostname without a uts namespace is a config error", async () => {
       n.type !== "uts"
     );
     b.save();
-    await createFails(b, /config\.json: hostname: requires a new uts namespace/);
+    await createFails(b, /config\.json: hostname: requires a uts namespace/);
   });
 });

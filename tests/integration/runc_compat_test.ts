@@ -1,0 +1,80 @@
+/**
+ * Behaviours where runc's suite, the OCI validation suite or an engine found tsrunc
+ * different from runc: each is what a runc user relies on, checked by what happens (exit
+ * status, files, what the container sees), not by runc's strings alone.
+ */
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { IS_ROOT, ok, sh, startSleeper, tsrunc, uniqueId, withBundle } from "./_helpers.ts";
+
+const ignore = !IS_ROOT;
+
+Deno.test("an unknown command fails with runc's words, with or without -h", async () => {
+  for (const args of [["foo"], ["foo", "-h"], ["help", "foo"]]) {
+    const r = await tsrunc(args);
+    assertEquals(r.code, 1, args.join(" "));
+    assertEquals(r.stdout, "");
+    assertMatch(r.stderr, /^tsrunc: No help topic for 'foo': .*\n$/, args.join(" "));
+  }
+});
+
+Deno.test("a --log file that cannot be opened fails the command, as with runc", async () => {
+  const r = await tsrunc(["--log", "/proc/nonexistent/log", "list"]);
+  assertEquals(r.code, 1);
+  assertEquals(r.stdout, "");
+  assertEquals(
+    r.stderr,
+    "tsrunc: --log /proc/nonexistent/log: cannot open it: no such file or directory\n",
+  );
+});
+
+Deno.test("--log is opened at start (created 0644) and gets the command's error", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "tsrunc-log-" });
+  try {
+    const log = `${dir}/log.json`;
+    ok(await tsrunc(["--log", log, "--log-format", "json", "list"]), "list");
+    assertEquals(Deno.statSync(log).mode! & 0o777, 0o644);
+    const r = await tsrunc(["--log", log, "--log-format", "json", "state", "nosuch-x"]);
+    assertEquals(r.code, 1);
+    const last = JSON.parse(Deno.readTextFileSync(log).trim().split("\n").at(-1)!);
+    assertEquals(last.level, "error");
+    assertMatch(last.msg, /nosuch-x/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "hostname with a uts namespace joined by path is set in that namespace, as runc",
+  ignore,
+  fn: () =>
+    withBundle(["sleep", "600"], async (b) => {
+      const first = uniqueId("uts");
+      const pid = await startSleeper(b, first);
+      b.config.hostname = "joined-by-path";
+      b.config.linux.namespaces = b.config.linux.namespaces.map((n: { type: string }) =>
+        n.type === "uts" ? { type: "uts", path: `/proc/${pid}/ns/uts` } : n
+      );
+      b.config.process.args = ["hostname"];
+      b.save();
+      const r = ok(await b.run(["run", uniqueId("uts")]), "run joining the uts namespace");
+      assertEquals(r.stdout, "joined-by-path\n");
+      // The first container shares that namespace: it sees the name too.
+      const seen = ok(await b.run(["exec", first, "hostname"]), "exec hostname");
+      assertEquals(seen.stdout, "joined-by-path\n");
+    }),
+});
+
+Deno.test({
+  name: "hostname without any uts namespace of the container's own is still refused",
+  ignore,
+  fn: () =>
+    withBundle(sh("hostname"), async (b) => {
+      b.config.linux.namespaces = b.config.linux.namespaces.filter((n: { type: string }) =>
+        n.type !== "uts"
+      );
+      b.save();
+      const r = await b.run(["run", uniqueId("uts")]);
+      assert(r.code !== 0);
+      assertMatch(r.stderr, /^tsrunc: config\.json: hostname: requires a uts namespace/);
+    }),
+});
