@@ -1,8 +1,10 @@
 /**
  * The device rules of a container's cgroup: the config's linux.resources.devices in
- * order, then every linux.devices node (rwm: runtime-spec says they MUST be available;
- * runc 1.1.5 leaves them out of the cgroup), then runc's default allow-list (mknod of anything; null, zero, full, tty, random, urandom, the
- * pty devices, tun). A later rule wins over an earlier one that matches the same access.
+ * order, then runc's default allow-list (mknod of anything; null, zero, full, tty, random,
+ * urandom, the pty devices, tun). A later rule wins over an earlier one that matches the
+ * same access. linux.devices only creates nodes: as with runc, a node is usable only when
+ * resources.devices allows it, so a config that denies all devices keeps them denied
+ * (engines that pass a device, `docker run --device`, allow it there too).
  */
 import type { OciSpec } from "../spec/types.ts";
 import type { CgroupWrite } from "./resources.ts";
@@ -44,16 +46,6 @@ export function deviceRules(spec: OciSpec): DeviceRule[] {
       minor: rule.minor ?? ANY,
       access: rule.access ?? "rwm",
       allow: rule.allow,
-    });
-  }
-  for (const device of spec.linux?.devices ?? []) {
-    if (device.type !== "c" && device.type !== "b" && device.type !== "u") continue;
-    rules.push({
-      type: device.type === "b" ? "b" : "c",
-      major: device.major ?? ANY,
-      minor: device.minor ?? ANY,
-      access: "rwm",
-      allow: true,
     });
   }
   rules.push(...DEFAULT_ALLOWED);

@@ -106,6 +106,15 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
     }
     throw new TsruncError(`create cgroup: ${(error as Error).message}`, { cause: error });
   }
+  // A cgroup that was there already (runc's two checks): a frozen one would freeze the
+  // executor the moment it joins, and every wait on it after that.
+  if (isFrozen(record)) {
+    throw new TsruncError(
+      "container's cgroup unexpectedly frozen: thaw it (or give another cgroupsPath) first",
+    );
+  }
+  const present = cgroupPids(record)?.length ?? 0;
+  if (present > 0) warn(`container's cgroup is not empty: ${present} process(es) found`);
   setResources(record, spec.linux?.resources ?? {}, deviceRules(spec));
 }
 

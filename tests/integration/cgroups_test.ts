@@ -12,7 +12,7 @@
  * where tsrunc deliberately does better, each marked with a comment:
  * - a 256 KiB memory limit (runc: "unable to set memory limit to 262144 (current
  *   usage: ...)", it needs about 2.5 MiB);
- * - linux.devices nodes allowed in the device cgroup (runc creates them, denies them);
+ * - linux.devices nodes usable only when resources.devices allows them (as runc);
  * - a pre-existing cgroup the container joined survives delete (runc removes it);
  * - intermediate cgroups tsrunc made are removed on delete (runc leaves them);
  * - TSRUNC_CGROUP_PARENT is tsrunc's own: those tests are skipped for runc, which would
@@ -568,10 +568,9 @@ Deno.test({
 });
 
 Deno.test({
-  name: "devices: a linux.devices node is allowed in the device cgroup (by major:minor)",
-  // runc 1.1.5 creates the node but does not allow it ("dd: can't open '/dev/fuse':
-  // Operation not permitted"; devices.list has no c 10:229): its specconv adds only
-  // resources.devices and its defaults. runtime-spec: the devices "MUST be available".
+  name: "devices: a linux.devices node is usable only when resources.devices allows it, as runc",
+  // A config that denies all devices keeps them denied: linux.devices makes the node,
+  // the device cgroup decides (runc's dev.bats "device cgroup deny").
   ignore,
   fn: () =>
     withCgroupBundle("cg-devnode", SLEEPER, async (b, { id, path }) => {
@@ -581,17 +580,59 @@ Deno.test({
       allowMknod(b);
       await runDetached(b, id);
       const list = readCg(v1Dir("devices", path), "devices.list").split("\n");
-      assert(list.includes("c 10:229 rwm"), `c 10:229 rwm not in devices.list: ${list.join(", ")}`);
-      const script = [
-        "dd if=/dev/fuse of=/dev/null count=0 && echo fuse-open",
-        "mknod /dev/fuse2 c 10 229 && dd if=/dev/fuse2 of=/dev/null count=0 && echo fuse2-open",
-      ].join("; ");
-      const r = await b.run(["exec", id, "sh", "-c", script]);
-      assertEquals(
-        r.stdout.trim().split("\n").map((l) => l.trim()),
-        ["fuse-open", "fuse2-open"],
-        `stderr ${r.stderr}`,
-      );
+      assert(!list.some((l) => l.startsWith("c 10:229")), `c 10:229 allowed: ${list.join(", ")}`);
+      const open = "dd if=/dev/fuse of=/dev/null count=0 && echo fuse-open";
+      const denied = await b.run(["exec", id, "sh", "-c", open]);
+      assertEquals(denied.stdout, "");
+      assertStringIncludes(denied.stderr, "Operation not permitted");
+      // The same node once resources.devices allows it.
+      ok(await b.run(["delete", "--force", id]), "delete");
+      b.config.linux.resources.devices.push({
+        allow: true,
+        type: "c",
+        major: 10,
+        minor: 229,
+        access: "rw",
+      });
+      b.save();
+      await runDetached(b, id);
+      const allowed = await b.run(["exec", id, "sh", "-c", open]);
+      assertEquals(allowed.stdout.trim(), "fuse-open", `stderr ${allowed.stderr}`);
+    }),
+});
+
+Deno.test({
+  name: "a container's cgroup that exists already frozen is refused at once, leaving nothing " +
+    "(runc: 'unexpectedly frozen'); the cgroup stays as it was",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-frozen", ["true"], async (b, { id, path }) => {
+      makeCgroup(path);
+      const freezer = `${v1Dir("freezer", path)}/freezer.state`;
+      Deno.writeTextFileSync(freezer, "FROZEN");
+      for (const command of [["run", "-d", id], ["create", id]]) {
+        const started = Date.now();
+        const r = await b.run(command);
+        assert(Date.now() - started < 10_000, `${command[0]} took ${Date.now() - started} ms`);
+        failsWithOneLine(r, 1, /container's cgroup unexpectedly frozen/, command[0]);
+        assertEquals((await b.run(["list", "-q"])).stdout, "", "a container was left");
+        assertEquals(procsOf(v1Dir("freezer", path)), [], "a process was left in it");
+      }
+      assertEquals(readCg(v1Dir("freezer", path), "freezer.state"), "FROZEN");
+    }),
+});
+
+Deno.test({
+  name: "a second container in the cgroup of a running one gets runc's warning and runs",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-shared", SLEEPER, async (b, { id }) => {
+      const first = await b.run(["run", "-d", id]);
+      ok(first, "first run -d");
+      assertEquals(first.stderr, "");
+      const second = await b.run(["run", "-d", `${id}-2`]);
+      ok(second, "second run -d");
+      assertMatch(second.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
     }),
 });
 
