@@ -364,10 +364,19 @@ export function setFrozen(record: CgroupRecord, frozen: boolean): void {
   throw new TsruncError(`cgroup freezer of ${dir} did not reach ${frozen ? "FROZEN" : "THAWED"}`);
 }
 
-/** Whether the container's cgroups can be frozen (a freezer, or cgroup2's cgroup.freeze). */
+/**
+ * Whether the container's cgroups can be frozen: a freezer, or cgroup2's cgroup.freeze,
+ * that is there still (someone may have removed a stopped container's cgroups).
+ */
 export function canFreeze(record: CgroupRecord): boolean {
-  if (record.version === 2) return record.dirs[""] !== undefined;
-  return v1DirOf(record, "freezer") !== undefined;
+  const dir = record.version === 2 ? record.dirs[""] : v1DirOf(record, "freezer");
+  if (dir === undefined) return false;
+  try {
+    Deno.statSync(`${dir}/${record.version === 2 ? "cgroup.freeze" : "freezer.state"}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the container's cgroup is frozen. */

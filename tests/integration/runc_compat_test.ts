@@ -4,7 +4,19 @@
  * status, files, what the container sees), not by runc's strings alone.
  */
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { IS_ROOT, ok, sh, startSleeper, tsrunc, uniqueId, withBundle } from "./_helpers.ts";
+import {
+  alive,
+  exists,
+  IS_ROOT,
+  ok,
+  sh,
+  startSleeper,
+  tsrunc,
+  uniqueId,
+  waitFor,
+  withBundle,
+} from "./_helpers.ts";
+import { removeCgroupTree } from "./_cgroups.ts";
 
 const ignore = !IS_ROOT;
 
@@ -76,5 +88,32 @@ Deno.test({
       const r = await b.run(["run", uniqueId("uts")]);
       assert(r.code !== 0);
       assertMatch(r.stderr, /^tsrunc: config\.json: hostname: requires a uts namespace/);
+    }),
+});
+
+Deno.test({
+  name: "delete --force removes a container whose freezer cgroup was removed behind its back",
+  ignore: ignore || !exists("/sys/fs/cgroup/freezer/tasks"),
+  fn: () =>
+    withBundle(["sleep", "600"], async (b) => {
+      const id = uniqueId("gone");
+      const path = `/tsrunc-test/${id}`;
+      b.config.linux.cgroupsPath = path;
+      b.save();
+      ok(await b.run(["create", id]), "create");
+      const pid = JSON.parse(ok(await b.run(["state", id]), "state").stdout).pid;
+      try {
+        // An administrator moves the init out and removes the container's freezer cgroup.
+        Deno.writeTextFileSync("/sys/fs/cgroup/freezer/tsrunc-test/cgroup.procs", String(pid));
+        Deno.removeSync(`/sys/fs/cgroup/freezer${path}`);
+        const r = await b.run(["delete", "--force", id]);
+        assertEquals([r.code, r.stderr], [0, ""]);
+        assert(!exists(`${b.root}/${id}`), "the state directory is left");
+        await waitFor("the init to be gone", () => !alive(pid), 5000);
+      } finally {
+        // Also when delete failed: the init and the rest of its cgroups.
+        if (alive(pid)) Deno.kill(pid, "SIGKILL");
+        await removeCgroupTree(path);
+      }
     }),
 });
