@@ -216,6 +216,29 @@ function mountpointOf(layout: Layout, dir: string): string {
   return h.mountpoint;
 }
 
+/**
+ * The directories createCgroups would make (those missing now), parents first: recorded
+ * in state.json before they are made, so that a create killed while making them leaves
+ * `delete --force` all it needs (removing one that is not there is no error).
+ */
+export function missingCgroupDirs(record: CgroupRecord): string[] {
+  const layout = readLayout();
+  const missing: string[] = [];
+  for (const dir of Object.values(record.dirs)) {
+    const mountpoint = mountpointOf(layout, dir);
+    let at = mountpoint;
+    for (const part of dir.slice(mountpoint.length).split("/").filter(Boolean)) {
+      at = `${at}/${part}`;
+      try {
+        Deno.statSync(at);
+      } catch {
+        missing.push(at);
+      }
+    }
+  }
+  return missing;
+}
+
 function makeDirs(dir: string, mountpoint: string, record: CgroupRecord): void {
   let at = mountpoint;
   for (const part of dir.slice(mountpoint.length).split("/").filter(Boolean)) {

@@ -20,6 +20,7 @@ import {
   addProcess,
   createCgroups,
   lateMemoryCgroup,
+  missingCgroupDirs,
   ownMountSources,
   placeCgroups,
   removeCgroups,
@@ -132,6 +133,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
 
   dir.create();
   const lock = dir.lock();
+  // state.json at once: a create killed from here on leaves what `delete --force` needs.
   const state: StoredState = {
     ociVersion: spec.ociVersion,
     id: options.id,
@@ -152,6 +154,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   };
   let ptyMaster: number | undefined;
   try {
+    dir.write({ ...state, cgroups: { ...cgroups, created: missingCgroupDirs(cgroups) } });
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
     createCgroups(cgroups, spec);

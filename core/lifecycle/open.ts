@@ -19,7 +19,9 @@ export function openContainer(root: string, id: string): Opened {
   try {
     const state = dir.read();
     if (!state) {
-      // a create still in progress holds the lock; one that died left no state
+      // A create still at work holds the lock: this one died before writing any state,
+      // and left nothing else behind; its id is free again.
+      dir.remove();
       throw notFound(id);
     }
     return { dir, state, status: containerStatus(dir, state), unlock: () => lock.close() };

@@ -82,16 +82,43 @@ export class ContainerDir {
     return `${this.path}/exec.fifo`;
   }
 
-  /** Create the directory; fails if a container with this id exists. */
+  /**
+   * Create the directory; fails if a container with this id exists. The directory of a
+   * create that was killed before it wrote state.json is taken over.
+   */
   create(): void {
     Deno.mkdirSync(this.root, { recursive: true, mode: 0o711 });
     try {
       Deno.mkdirSync(this.path, { mode: 0o700 });
     } catch (error) {
       if (error instanceof Deno.errors.AlreadyExists) {
+        if (this.removeIfAbandoned()) return this.create();
         throw new TsruncError(`container with id ${this.id} already exists`);
       }
       throw new TsruncError(`create state directory ${this.path}: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Remove the directory when it holds no state.json once its lock is ours: the create
+   * that made it died before writing any (a live one holds the lock until it has). True
+   * when it is gone.
+   */
+  removeIfAbandoned(): boolean {
+    let lock: Deno.FsFile;
+    try {
+      lock = this.lock();
+    } catch {
+      return !this.exists();
+    }
+    try {
+      Deno.statSync(this.statePath);
+      return false;
+    } catch {
+      this.remove();
+      return true;
+    } finally {
+      lock.close();
     }
   }
 
@@ -157,7 +184,8 @@ export class ContainerDir {
    * container and cannot recreate files in it.
    */
   remove(): void {
-    const doomed = `${this.root}/~deleted-${this.id}-${Deno.pid}`;
+    // No id in the name: with a 255-character id it would pass NAME_MAX.
+    const doomed = `${this.root}/~deleted-${Deno.pid}-${Math.random().toString(36).slice(2)}`;
     try {
       Deno.renameSync(this.path, doomed);
     } catch (error) {

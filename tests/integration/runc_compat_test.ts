@@ -12,6 +12,7 @@ import {
   sh,
   startSleeper,
   tsrunc,
+  tsruncCommand,
   uniqueId,
   waitFor,
   withBundle,
@@ -115,5 +116,66 @@ Deno.test({
         if (alive(pid)) Deno.kill(pid, "SIGKILL");
         await removeCgroupTree(path);
       }
+    }),
+});
+
+/** Host cgroup directories named `name` below the tests' parent, in any hierarchy. */
+function cgroupDirsNamed(name: string): string[] {
+  const found: string[] = [];
+  for (const hierarchy of Deno.readDirSync("/sys/fs/cgroup")) {
+    const dir = `/sys/fs/cgroup/${hierarchy.name}/tsrunc-test/${name}`;
+    if (exists(dir)) found.push(dir);
+  }
+  return found;
+}
+
+Deno.test({
+  name: "a create killed at any moment leaves what delete --force removes; the id is free again",
+  ignore,
+  fn: () =>
+    withBundle(["sleep", "600"], async (b) => {
+      const id = uniqueId("killed");
+      const path = `/tsrunc-test/${id}`;
+      b.config.linux.cgroupsPath = path;
+      b.save();
+      try {
+        for (let delay = 0; delay <= 60; delay += 4) {
+          const child = new Deno.Command(tsruncCommand()[0], {
+            args: [...tsruncCommand().slice(1), "--root", b.root, "create", id],
+            cwd: b.dir,
+            stdin: "null",
+            stdout: "null",
+            stderr: "null",
+          }).spawn();
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          try {
+            child.kill("SIGKILL");
+          } catch { /* finished already */ }
+          await child.status;
+          const r = await b.run(["delete", "--force", id]);
+          assertEquals([r.code, r.stderr], [0, ""], `delete after a kill at ${delay} ms`);
+          assert(!exists(`${b.root}/${id}`), `state left after a kill at ${delay} ms`);
+          assertEquals(cgroupDirsNamed(id), [], `cgroups left after a kill at ${delay} ms`);
+        }
+        ok(await b.run(["create", id]), "create after the killed ones");
+        ok(await b.run(["delete", "--force", id]), "delete");
+      } finally {
+        await removeCgroupTree(path);
+      }
+    }),
+});
+
+Deno.test({
+  name: "a container with a 255-character id runs, is listed and is deleted",
+  ignore,
+  fn: () =>
+    withBundle(["true"], async (b) => {
+      const id = `long-${"x".repeat(250)}`;
+      assertEquals(id.length, 255);
+      ok(await b.run(["run", "--keep", id]), "run --keep");
+      assertEquals((await b.run(["list", "-q"])).stdout, `${id}\n`);
+      ok(await b.run(["delete", id]), "delete");
+      assertEquals((await b.run(["list", "-q"])).stdout, "");
+      assert(!exists(`${b.root}/${id}`));
     }),
 });
