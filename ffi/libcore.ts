@@ -167,9 +167,18 @@ export function close(fd: number): void {
   call(FN.CLOSE, ints(fd));
 }
 
-/** Send one sync message. */
-export function send(fd: number, type: number, a: number, payload: Uint8Array<ArrayBuffer>): void {
-  check(call(FN.SEND, ints(fd, type, a, payload.length), payload), "send to the container process");
+/** Send one sync message, with descriptor passFd along when given. */
+export function send(
+  fd: number,
+  type: number,
+  a: number,
+  payload: Uint8Array<ArrayBuffer>,
+  passFd = -1,
+): void {
+  check(
+    call(FN.SEND, ints(fd, type, a, payload.length, passFd), payload),
+    "send to the container process",
+  );
 }
 
 /** One received sync message. */

@@ -38,20 +38,31 @@ int explain(struct ctx *c, int err, const char *fmt, ...) {
   return err < 0 ? err : -EIO;
 }
 
+static int read_whole(int fd, uint8_t **out, size_t *len);
+
 static int op_sync(struct ctx *c, const struct op *op) {
   int r = sync_send(c->sync_fd, MSG_PHASE, (int32_t)op->ints[0], 0, NULL, 0);
   if (r < 0) return fail(c, r, "report phase %d", (int)op->ints[0]);
   if (!op->ints[1]) return 0;
-  static char buf[MSG_MAX];
+  char buf[64];
   struct msg_header h;
-  r = sync_recv(c->sync_fd, &h, buf, sizeof buf, -1, NULL);
+  int states = -1;
+  r = sync_recv(c->sync_fd, &h, buf, sizeof buf, -1, &states);
   if (r < 0 || h.type != MSG_GO) _exit(1); /* tsrunc gave up: it cleans up */
-  if (r == 0) return 0;
-  /* "creating" state, NUL, "created" state */
-  size_t first = strlen(buf);
+  if (states < 0) return 0;
+  /* The hooks' states come in a memfd, whatever their size (a 50 MB annotation would not
+   * fit in one message): "creating" state, NUL, "created" state. */
+  uint8_t *text = NULL;
+  size_t len = 0;
+  r = read_whole(states, &text, &len);
+  close(states);
+  if (r < 0) return fail(c, r, "read the container state for hooks");
+  text[len] = 0;
+  size_t first = strlen((char *)text);
   for (int i = 0; i < 2; i++) free(c->state_json[i]);
-  c->state_json[0] = strdup(buf);
-  c->state_json[1] = strdup((size_t)r > first + 1 ? buf + first + 1 : buf);
+  c->state_json[0] = strndup((char *)text, first);
+  c->state_json[1] = strdup(len > first + 1 ? (char *)text + first + 1 : (char *)text);
+  free(text);
   return 0;
 }
 
@@ -174,7 +185,8 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   }
 }
 
-static int read_plan(int fd, uint8_t **out, size_t *len) {
+/* The whole of a memfd (the plan, the hooks' states), NUL-terminated past *len. */
+static int read_whole(int fd, uint8_t **out, size_t *len) {
   struct stat st;
   if (fstat(fd, &st) < 0) return -errno;
   uint8_t *buf = malloc((size_t)st.st_size + 1);
@@ -223,7 +235,7 @@ int main(int argc, char **argv) {
   uint8_t *bytes = NULL;
   size_t len = 0;
   struct plan plan;
-  int r = read_plan(plan_fd, &bytes, &len);
+  int r = read_whole(plan_fd, &bytes, &len);
   close(plan_fd);
   if (r == 0) r = plan_decode(bytes, len, &plan);
   if (r < 0) {

@@ -14,15 +14,29 @@
 
 int hook_run(const char *path, char *const argv[], char *const envp[], const char *input,
              int timeout_ms, char *out, size_t cap, ssize_t *out_len) {
-  int in[2] = {-1, -1}, output = -1, pidfd = -1, r;
+  int state = -1, output = -1, pidfd = -1, r;
   *out_len = 0;
-  if (pipe2(in, O_CLOEXEC) < 0 || (output = memfd_create("hook-output", MFD_CLOEXEC)) < 0) {
+  /* The state on stdin from a memfd, not a pipe: it may be far larger than a pipe holds
+   * (a 50 MB annotation), and a hook need not read it at all. */
+  size_t len = strlen(input);
+  if ((state = memfd_create("hook-state", MFD_CLOEXEC)) < 0 ||
+      (output = memfd_create("hook-output", MFD_CLOEXEC)) < 0) {
     r = -errno;
     goto out;
   }
+  for (size_t at = 0; at < len;) {
+    ssize_t n = write(state, input + at, len - at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      r = n < 0 ? -errno : -EIO;
+      goto out;
+    }
+    at += (size_t)n;
+  }
+  lseek(state, 0, SEEK_SET);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, state, 0);
   posix_spawn_file_actions_adddup2(&fa, output, 1);
   posix_spawn_file_actions_adddup2(&fa, output, 2);
   posix_spawn_file_actions_addclosefrom_np(&fa, 3);
@@ -42,13 +56,6 @@ int hook_run(const char *path, char *const argv[], char *const envp[], const cha
     r = -r;
     goto out;
   }
-  close(in[0]);
-  in[0] = -1;
-  /* The state is far below a pipe's capacity; a hook need not read it. */
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  if (write(in[1], input, strlen(input)) < 0) {}
-  close(in[1]);
-  in[1] = -1;
   pidfd = sys_pidfd_open(pid, 0);
   if (pidfd >= 0) {
     struct pollfd p = {.fd = pidfd, .events = POLLIN};
@@ -67,8 +74,7 @@ int hook_run(const char *path, char *const argv[], char *const envp[], const cha
   *out_len = n > 0 ? n : 0;
   r = status;
 out:
-  if (in[0] >= 0) close(in[0]);
-  if (in[1] >= 0) close(in[1]);
+  if (state >= 0) close(state);
   if (output >= 0) close(output);
   if (pidfd >= 0) close(pidfd);
   return r;

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "executor.h"
 #include "hook_run.h"
 
-/* ints: timeout, nargs, nenv, state (0 creating, 1 created); strs: path, args..., env... */
+/* ints: timeout, nargs, nenv, state (0 creating, 1 created), run in the rootfs directory;
+ * strs: path, args..., env... */
 int op_hook(struct ctx *c, const struct op *op) {
+  if (op->ints[4] && fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into the rootfs for hook %s", op->strs[0]);
   int timeout = (int)op->ints[0], nargs = (int)op->ints[1], nenv = (int)op->ints[2];
   const char *path = op->strs[0];
   char **argv = calloc((size_t)nargs + 2, sizeof *argv);

@@ -145,7 +145,9 @@ int tsr_socketpair(int32_t *out) {
 
 int tsr_close(int fd) { return close(fd) < 0 ? -errno : 0; }
 
-int tsr_send(int fd, int32_t type, int32_t a, const uint8_t *payload, int32_t len) {
+/* One message; with pass_fd >= 0 that descriptor goes along (SCM_RIGHTS). */
+int tsr_send(int fd, int32_t type, int32_t a, const uint8_t *payload, int32_t len, int pass_fd) {
+  if (pass_fd >= 0) return sync_send_fd(fd, type, a, (const char *)payload, len, pass_fd);
   return sync_send(fd, type, a, 0, (const char *)payload, len);
 }
 
@@ -290,7 +292,8 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
     return r;
   }
   case FN_CLOSE: return tsr_close((int)a[0]);
-  case FN_SEND: return tsr_send((int)a[0], (int32_t)a[1], (int32_t)a[2], b0, (int32_t)a[3]);
+  case FN_SEND:
+    return tsr_send((int)a[0], (int32_t)a[1], (int32_t)a[2], b0, (int32_t)a[3], (int)a[4]);
   case FN_RECV: {
     int32_t h[5] = {0, 0, 0, 0, -1};
     int r = tsr_recv((int)a[0], h, b0, (int32_t)a[1], (int32_t)a[2]);

@@ -242,8 +242,14 @@ async function runExecutor(
     const creating = hookState(state, "creating");
     await runHooks("prestart", spec.hooks?.prestart ?? [], creating);
     await runHooks("createRuntime", spec.hooks?.createRuntime ?? [], creating);
+    // The states the container-side hooks read go in a memfd: no message size limits them.
     const both = `${creating}\0${hookState(state, "created")}`;
-    libcore.send(mine, MSG.GO, 0, new TextEncoder().encode(both));
+    const states = libcore.memfdBytes(new TextEncoder().encode(both));
+    try {
+      libcore.send(mine, MSG.GO, 0, new Uint8Array(), states);
+    } finally {
+      libcore.close(states);
+    }
 
     let ptyMaster: number | undefined;
     const handOffs = expectedHandOffs(plan);

@@ -629,6 +629,7 @@ function hookOp(
     env: hook.env ?? [],
     timeoutSecs: hook.timeout ?? 0,
     status,
+    inRootfsDir: status === "creating",
   };
 }
 

@@ -96,7 +96,13 @@ function fields(op: PlanOp): Fields {
       return [[], [op.linkTarget, op.target]];
     case "hook":
       return [
-        [op.timeoutSecs, op.args.length, op.env.length, op.status === "created" ? 1 : 0],
+        [
+          op.timeoutSecs,
+          op.args.length,
+          op.env.length,
+          op.status === "created" ? 1 : 0,
+          op.inRootfsDir ? 1 : 0,
+        ],
         [op.path, ...op.args, ...op.env],
       ];
     case "mask":

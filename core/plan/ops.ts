@@ -254,6 +254,11 @@ export interface HookOp {
   timeoutSecs: number;
   /** Which state the hook reads on stdin: "creating" before pivot_root, "created" after start. */
   status: "creating" | "created";
+  /**
+   * Run it in the rootfs directory (createContainer, as runc: hooks use paths relative to
+   * it); else in the process's cwd, where the init is by then (startContainer).
+   */
+  inRootfsDir: boolean;
 }
 
 /** pivot_root into the rootfs and detach the old root. */

@@ -74,6 +74,7 @@ export function validateConfig(
 ): OciSpec {
   // The version first: a config for another major version would otherwise be reported
   // by whichever field happened to change, which hides the real problem.
+  asGoReadsIt(value, [], source);
   if (isObject(value) && typeof value.ociVersion === "string") {
     checkVersion(value.ociVersion, source, options);
   }
@@ -91,7 +92,7 @@ export function validateConfig(
  * @param source the name errors start with
  */
 export function parseProcess(text: string, source = "process.json"): Process {
-  const value = parseJson(text, source);
+  const value = asGoReadsIt(parseJson(text, source), [], source);
   const problem = schemas().process.test(value, []);
   if (problem) fail(problem, source);
   const process = value as Process;
@@ -105,19 +106,50 @@ export function parseProcess(text: string, source = "process.json"): Process {
  * @param source the name errors start with
  */
 export function parseResources(text: string, source: string): LinuxResources {
-  const value = parseJson(text, source);
+  const value = asGoReadsIt(parseJson(text, source), [], source);
   const problem = schemas().resources.test(value, []);
   if (problem) fail(problem, source);
   return value as LinuxResources;
 }
 
 function parseJson(text: string, source: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new TsruncError(`${source}: invalid JSON: ${reason}`, { cause: error });
   }
+  return value;
+}
+
+/**
+ * The document as runc's Go decoding sees it, before any check: a `null` member is the
+ * member absent (Go leaves the field unset), and no string, nor any key, may hold a NUL
+ * byte: C cuts a string there, so `FOO=bar\0BAZ=evil` would reach the container as
+ * `FOO=bar` (and a device path `a\0b` would make `/a`).
+ */
+function asGoReadsIt(value: unknown, path: Path, source: string): unknown {
+  // One path array, pushed and popped: a big seccomp profile has tens of thousands of
+  // strings, and this runs on every create.
+  if (typeof value === "string") {
+    if (value.includes("\0")) fail({ path: [...path], message: "contains a NUL byte" }, source);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      asGoReadsIt(value[i], path, source);
+      path.pop();
+    }
+  } else if (isObject(value)) {
+    for (const key in value) {
+      path.push(key);
+      if (key.includes("\0")) fail({ path: [...path], message: "contains a NUL byte" }, source);
+      if (value[key] === null) delete value[key];
+      else asGoReadsIt(value[key], path, source);
+      path.pop();
+    }
+  }
+  return value;
 }
 
 /** Pre-1.0 versions (0.5.0-dev in the runtime-spec's own examples) are read as 1.0. */

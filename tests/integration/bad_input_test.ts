@@ -3,7 +3,7 @@
  * behind (no state directory, no process, no mount).
  */
 import { assertEquals, assertMatch } from "./_assert.ts";
-import { type Bundle, uniqueId, withBundle } from "./_helpers.ts";
+import { type Bundle, exists, uniqueId, withBundle } from "./_helpers.ts";
 
 function mountsMentioning(text: string): number {
   return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) => l.includes(text))
@@ -111,5 +111,36 @@ Deno.test("a hostname without a uts namespace is a config error", async () => {
     );
     b.save();
     await createFails(b, /config\.json: hostname: requires a uts namespace/);
+  });
+});
+
+Deno.test("a NUL byte in an env entry, a device path or a mount source is refused by its path", async () => {
+  await withBundle(["env"], async (b) => {
+    b.config.process.env.push("FOO=bar\0BAZ=evil");
+    b.save();
+    await createFails(b, /^tsrunc: config\.json: process\.env\[\d+\]: contains a NUL byte$/);
+    b.config.process.env.pop();
+    b.config.linux.devices = [{ path: "/dev/a\0b", type: "c", major: 1, minor: 3 }];
+    b.save();
+    await createFails(b, /^tsrunc: config\.json: linux\.devices\[0\]\.path: contains a NUL byte$/);
+    assertEquals(exists(`${b.rootfs}/dev/a`), false, "a device was made at the cut path");
+  });
+});
+
+Deno.test("null members are read as absent, as runc (Go) reads them: the container runs", async () => {
+  await withBundle(["sh", "-c", "echo ran; cat /proc/self/status | grep NoNewPrivs"], async (b) => {
+    b.config.hostname = null;
+    b.config.hooks = { prestart: null };
+    b.config.process.terminal = null;
+    b.config.process.rlimits = null;
+    b.config.linux.maskedPaths = null;
+    b.config.linux.sysctl = null;
+    b.config.linux.seccomp = null;
+    b.config.linux.resources = { devices: null, memory: null };
+    b.config.mounts[0].options = null;
+    b.save();
+    const r = await b.run(["run", uniqueId("null")]);
+    assertEquals([r.code, r.stderr], [0, ""]);
+    assertMatch(r.stdout, /^ran\n/);
   });
 });

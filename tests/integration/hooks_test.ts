@@ -482,3 +482,22 @@ Deno.test({
       assertEquals(Deno.readTextFileSync(log), "a\nb\nc\n");
     }),
 });
+
+Deno.test({
+  name: "a createContainer hook runs in the rootfs directory, a startContainer hook in the " +
+    "process's cwd, as with runc: relative paths work",
+  ignore,
+  fn: () =>
+    withBundle(["true"], async (b) => {
+      b.config.root.readonly = false;
+      b.config.process.cwd = "/tmp";
+      b.config.hooks = {
+        createContainer: [{ path: "/bin/sh", args: ["sh", "-c", "pwd > ./create-cwd"] }],
+        startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "pwd > ./start-cwd"] }],
+      };
+      b.save();
+      ok(await b.run(["run", uniqueId("hooks")]), "run");
+      assertEquals(Deno.readTextFileSync(`${b.rootfs}/create-cwd`), `${b.rootfs}\n`);
+      assertEquals(Deno.readTextFileSync(`${b.rootfs}/tmp/start-cwd`), "/tmp\n");
+    }),
+});

@@ -179,3 +179,26 @@ Deno.test({
       assert(!exists(`${b.root}/${id}`));
     }),
 });
+
+Deno.test({
+  name: "an 8 MB annotation: the container runs and its container-side hooks read the whole state",
+  ignore,
+  fn: () =>
+    withBundle(["true"], async (b) => {
+      const big = "a".repeat(8 * 1024 * 1024);
+      b.config.annotations = { "org.example.big": big };
+      b.config.root.readonly = false;
+      // createContainer runs before pivot_root (host paths); startContainer in the rootfs.
+      b.config.hooks = {
+        createContainer: [{ path: "/bin/sh", args: ["sh", "-c", `wc -c > ${b.dir}/create-n`] }],
+        startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "wc -c > /tmp/start-n"] }],
+      };
+      b.save();
+      const r = await b.run(["run", uniqueId("big")]);
+      assertEquals([r.code, r.stderr], [0, ""]);
+      for (const file of [`${b.dir}/create-n`, `${b.rootfs}/tmp/start-n`]) {
+        const bytes = Number(Deno.readTextFileSync(file).trim());
+        assert(bytes > big.length, `${file}: the hook read ${bytes} bytes of state`);
+      }
+    }),
+});

@@ -627,6 +627,7 @@ Deno.test("buildPlan() waits for start after reporting created, then runs startC
       env: [],
       timeoutSecs: 3,
       status: "created",
+      inRootfsDir: false,
     },
     p.at(-1)!,
   ]);
@@ -646,6 +647,8 @@ Deno.test("buildPlan() runs createContainer hooks between the prestart sync and 
     env: [],
     timeoutSecs: 0,
     status: "creating",
+    // runc runs it in the rootfs directory: relative paths are the rootfs'
+    inRootfsDir: true,
   });
   assertEquals(p[hook + 1].op, "pivotRoot");
 });

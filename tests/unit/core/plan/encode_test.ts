@@ -126,11 +126,17 @@ Deno.test("encodePlan() counts string lists of exec and hook before them", () =>
       env: ["X=1"],
       timeoutSecs: 5,
       status: "created",
+      inRootfsDir: false,
     },
     { op: "exec", args: ["sh", "-c", "echo é"], env: ["PATH=/bin"] },
   ]));
   assertEquals(records, [
-    { code: OP_CODES.hook, ints: [5n, 2n, 1n, 1n], strs: ["/bin/h", "h", "a", "X=1"], reserved: 0 },
+    {
+      code: OP_CODES.hook,
+      ints: [5n, 2n, 1n, 1n, 0n],
+      strs: ["/bin/h", "h", "a", "X=1"],
+      reserved: 0,
+    },
     {
       code: OP_CODES.exec,
       ints: [3n, 1n],

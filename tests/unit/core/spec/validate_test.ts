@@ -135,7 +135,7 @@ Deno.test("parseConfig() names the first wrong field by its JSON path", () => {
     ],
     [(s) => delete (s as Partial<OciSpec>).ociVersion, "ociVersion: missing"],
     [(s) => (s.root as unknown) = {}, "root.path: missing"],
-    [(s) => (s.mounts as unknown) = null, "mounts: expected array, got null"],
+    [(s) => (s.mounts as unknown) = {}, "mounts: expected array, got object"],
     [(s) => (s.linux as unknown) = [], "linux: expected object, got array"],
     [
       (s) => s.process!.rlimits![0].hard = -1,
@@ -343,5 +343,52 @@ Deno.test("parseProcess() validates an `exec --process` file", () => {
   assertThrows(
     () => parseProcess(JSON.stringify({ args: ["sh"] }), "p.json"),
     "p.json: cwd: missing",
+  );
+});
+
+Deno.test("parseConfig() reads a null member as the member absent, as Go does", () => {
+  const spec = runcSpec() as unknown as Record<string, unknown>;
+  const process = spec.process as Record<string, unknown>;
+  const linux = spec.linux as Record<string, unknown>;
+  spec.hostname = null;
+  spec.hooks = { prestart: null, poststop: null };
+  process.terminal = null;
+  process.rlimits = null;
+  linux.maskedPaths = null;
+  linux.sysctl = null;
+  linux.seccomp = null;
+  linux.resources = { memory: null, devices: null };
+  (spec.mounts as Record<string, unknown>[])[0].options = null;
+  const parsed = parseConfig(JSON.stringify(spec));
+  assertEquals(parsed.hostname, undefined);
+  assertEquals(parsed.hooks, {});
+  assert(!("terminal" in parsed.process!) && !("rlimits" in parsed.process!));
+  assert(!("maskedPaths" in parsed.linux!) && !("seccomp" in parsed.linux!));
+  assertEquals(parsed.linux!.resources, {});
+  assert(!("options" in parsed.mounts![0]));
+  // Still required where it is required.
+  assertThrows(
+    () => parseConfig(JSON.stringify({ ...spec, ociVersion: null })),
+    /ociVersion: missing/,
+  );
+});
+
+Deno.test("parseConfig() refuses a NUL byte in any string or key, naming where", () => {
+  const cases: [(spec: OciSpec) => void, string][] = [
+    [(s) => s.process!.env!.push("FOO=bar\0BAZ=evil"), "process.env[2]: contains a NUL byte"],
+    [(s) => s.process!.args![0] = "s\0h", "process.args[0]: contains a NUL byte"],
+    [(s) => s.mounts![0].source = "pr\0oc", "mounts[0].source: contains a NUL byte"],
+    [(s) => s.annotations = { "a\0b": "x" }, 'annotations["a\\u0000b"]: contains a NUL byte'],
+    [
+      (s) => s.linux!.devices = [{ path: "/dev/a\0b", type: "c", major: 1, minor: 3 }],
+      "linux.devices[0].path: contains a NUL byte",
+    ],
+  ];
+  for (const [edit, expected] of cases) {
+    assertEquals(errorFor(edit), `config.json: ${expected}`);
+  }
+  assertThrows(
+    () => parseProcess(JSON.stringify({ args: ["x\0"], cwd: "/" })),
+    "process.json: args[0]: contains a NUL byte",
   );
 });
