@@ -128,7 +128,7 @@ int op_enter_container(struct ctx *c, const struct op *op) {
 
 /* Opens a pty in the container's devpts, sends the master to tsrunc, and makes the
  * other side our controlling terminal and stdio (after setsid). ints: rows, columns
- * (0, 0: leave the size), clear ONLCR. */
+ * (0, 0: leave the size), clear ONLCR, the owner's uid. */
 int op_open_pty(struct ctx *c, const struct op *op) {
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (master < 0) return fail(c, -errno, "open /dev/ptmx in the container");
@@ -144,6 +144,13 @@ int op_open_pty(struct ctx *c, const struct op *op) {
     int err = errno;
     close(master);
     return fail(c, -err, "open the pty's peer");
+  }
+  /* The process's own, as with runc; the group is what devpts gave it (gid=5: tty). */
+  if (fchown(peer, (uid_t)op->ints[3], (gid_t)-1) < 0) {
+    int err = errno;
+    close(peer);
+    close(master);
+    return fail(c, -err, "give the pty to uid %d", (int)op->ints[3]);
   }
   if (op->ints[2]) {
     /* tsrunc copies it to its own terminal, which adds the CR (as runc) */

@@ -178,7 +178,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     if (cgroupNs) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
   }
 
-  if (process.terminal) plan.push(openPtyOp(process.consoleSize, input.proxiedTerminal === true));
+  if (process.terminal) plan.push(openPtyOp(process, input.proxiedTerminal === true));
   if (linux.personality) {
     const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
     if (domain === undefined) {
@@ -379,12 +379,14 @@ function lsmLabelOps(
 }
 
 /** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */
-export function openPtyOp(size: OciProcess["consoleSize"], proxied: boolean): PlanOp {
+export function openPtyOp(process: OciProcess, proxied: boolean): PlanOp {
+  const size = process.consoleSize;
   return {
     op: "openPty",
     rows: size?.height ?? 0,
     columns: size?.width ?? 0,
     clearOnlcr: proxied,
+    uid: process.user?.uid ?? 0,
   };
 }
 

@@ -54,7 +54,7 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   ];
   // runc's exec joins the container's session keyring by its name.
   if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
-  if (process.terminal) plan.push(openPtyOp(process.consoleSize, input.proxiedTerminal === true));
+  if (process.terminal) plan.push(openPtyOp(process, input.proxiedTerminal === true));
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;

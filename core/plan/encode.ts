@@ -30,7 +30,7 @@ function fields(op: PlanOp): Fields {
     case "enterContainer":
       return [[op.pidfd, op.pid, op.flags], []];
     case "openPty":
-      return [[op.rows, op.columns, op.clearOnlcr ? 1 : 0], []];
+      return [[op.rows, op.columns, op.clearOnlcr ? 1 : 0, op.uid], []];
     case "unshare":
       return [[op.flags], []];
     case "joinCgroup":

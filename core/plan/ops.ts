@@ -66,6 +66,8 @@ export interface OpenPtyOp {
   columns: number;
   /** tsrunc proxies the pty to its own terminal, which adds the CR: clear ONLCR (runc). */
   clearOnlcr: boolean;
+  /** The pty's owner: the process's uid (its group stays the one devpts gives, gid=5). */
+  uid: number;
 }
 
 /**

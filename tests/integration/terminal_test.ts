@@ -101,6 +101,40 @@ Deno.test({
     }),
 });
 
+for (const how of ["run", "exec"] as const) {
+  Deno.test({
+    name: `${how} with a terminal: the pty belongs to the process's uid, its group is devpts' ` +
+      `(gid=5), as runc`,
+    ignore: !IS_ROOT,
+    fn: () =>
+      withBundle(["sh", "-c", "stat -c %u:%g $(tty)"], async (b) => {
+        b.config.process.terminal = true;
+        b.config.process.user = { uid: 1000, gid: 100 };
+        const id = uniqueId("tty");
+        if (how === "run") {
+          const r = await inPty(b, ["run", id]);
+          noError(r);
+          assertEquals(lines(r.output), "1000:5\n");
+          return;
+        }
+        b.config.process.terminal = false;
+        await startSleeper(b, id);
+        const r = await inPty(b, [
+          "exec",
+          "-t",
+          "--user",
+          "1000:100",
+          id,
+          "sh",
+          "-c",
+          "stat -c %u:%g $(tty)",
+        ]);
+        noError(r);
+        assertEquals(lines(r.output), "1000:5\n");
+      }),
+  });
+}
+
 Deno.test({
   name: "run with a terminal: the container's stdout and stderr both reach the terminal",
   ignore: !IS_ROOT,

@@ -47,7 +47,7 @@ Deno.test("buildExecPlan() opens a pty with the console size only with a termina
   const process = { ...input().process, terminal: true, consoleSize: { height: 30, width: 90 } };
   const { plan } = buildExecPlan(input({ process }));
   const pty = plan.findIndex((op) => op.op === "openPty");
-  assertEquals(plan[pty], { op: "openPty", rows: 30, columns: 90, clearOnlcr: false });
+  assertEquals(plan[pty], { op: "openPty", rows: 30, columns: 90, clearOnlcr: false, uid: 0 });
   // after setsid (the pty becomes the controlling terminal), before the user switch
   assert(pty > plan.findIndex((op) => op.op === "setsid"));
   assert(pty < plan.findIndex((op) => op.op === "setUser"));

@@ -964,3 +964,10 @@ Deno.test("buildPlan() makes an unprivileged caller's executor dumpable only to 
   const noUserNs = plan(baseSpec(), { host: { unprivilegedCaller: true } });
   assertEquals(ofType(noUserNs, "dumpable"), []);
 });
+
+Deno.test("buildPlan() gives the pty to the process's uid", () => {
+  const spec = baseSpec();
+  spec.process!.terminal = true;
+  spec.process!.user = { uid: 1000, gid: 100 };
+  assertEquals(ofType(plan(spec), "openPty")[0].uid, 1000);
+});
