@@ -407,6 +407,21 @@ int op_pivot_root(struct ctx *c) {
   return 0;
 }
 
+/* strs: an absolute path of the host's mounts (before the chroot) */
+int op_detach_mount(struct ctx *c, const struct op *op) {
+  const char *path = op->strs[0];
+  if (mount(NULL, path, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+    if (errno == ENOENT) return 0; /* gone with a parent detached before it */
+    return fail(c, -errno, "make host mount %s a slave", path);
+  }
+  if (umount2(path, MNT_DETACH) == 0) return 0;
+  if (errno != EINVAL && errno != EPERM) return fail(c, -errno, "detach host mount %s", path);
+  /* Locked (a user namespace): cover it instead. */
+  if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+    return fail(c, -errno, "cover host mount %s", path);
+  return 0;
+}
+
 int op_chroot(struct ctx *c) {
   if (fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into rootfs %s", c->root_path);
   if (mount(c->root_path, "/", NULL, MS_MOVE, NULL) < 0)

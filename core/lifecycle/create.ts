@@ -110,7 +110,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   const preserveFds = listenFds + options.preserveFds;
   const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
   checkIntelRdt(spec.linux?.intelRdt, "config.json: linux.intelRdt");
-  let host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups));
+  let host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups), options.noPivot);
   const makePlan = (lateMemory: string | undefined) =>
     buildPlan({
       spec,

@@ -39,6 +39,11 @@ export interface HostFacts {
   /** Linux security modules the host has enabled. */
   lsm?: { apparmor: boolean; selinux: boolean };
   /**
+   * The host's whole procfs and sysfs mounts outside the rootfs (--no-pivot only: they
+   * stay in the container's mount namespace after a chroot).
+   */
+  hostPseudoFsMounts?: string[];
+  /**
    * tsrunc runs without CAP_SYS_PTRACE (rootless): it can write the /proc files of the
    * executor (id maps, oom_score_adj) only while the executor is dumpable.
    */
@@ -419,7 +424,15 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   plan.push({ op: "sync", phase: "prestart", waitReply: true });
   for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook, "creating"));
 
-  plan.push(input.noPivot ? { op: "chroot" } : { op: "pivotRoot" });
+  if (input.noPivot) {
+    // After a chroot the host's mounts are still in the container's mount namespace: a
+    // whole procfs among them would let the container mount a fresh, unmasked one (the
+    // kernel allows that while one is fully visible), so they go first, as with runc.
+    for (const path of input.host.hostPseudoFsMounts ?? []) plan.push({ op: "detachMount", path });
+    plan.push({ op: "chroot" });
+  } else {
+    plan.push({ op: "pivotRoot" });
+  }
   if (linux.rootfsPropagation) {
     plan.push({ op: "propagation", path: "/", flags: propagationFlag(linux.rootfsPropagation) });
   }

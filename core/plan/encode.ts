@@ -110,6 +110,8 @@ function fields(op: PlanOp): Fields {
       return [[op.fsMagic], [op.path]];
     case "chdir":
       return [[], [op.path]];
+    case "detachMount":
+      return [[], [op.path]];
     case "dumpable":
       return [[op.dumpable ? 1 : 0], []];
     case "writeFile":

@@ -12,6 +12,7 @@ export function gatherHostFacts(
   bundle: string,
   rootfs: string,
   cgroupV1: HostFacts["cgroupV1"],
+  noPivot = false,
 ): HostFacts {
   const fileSources = new Set<string>();
   let wantsCgroup = false;
@@ -31,6 +32,7 @@ export function gatherHostFacts(
     hasKcore: exists("/proc/kcore"),
     lsm: hostLsm(),
     unprivilegedCaller: Deno.uid() !== 0,
+    hostPseudoFsMounts: noPivot ? wholePseudoFsMounts(rootfs) : undefined,
     netnsIsHost: joinsOwnNamespace(spec, "network", "net"),
     home: spec.process?.env?.some((e) => e.startsWith("HOME="))
       ? undefined
@@ -47,6 +49,28 @@ export function hostLsm(): { apparmor: boolean; selinux: boolean } {
     // no AppArmor
   }
   return { apparmor, selinux: exists("/sys/fs/selinux/enforce") };
+}
+
+/**
+ * Mount points of the whole (root "/") procfs and sysfs mounts outside rootfs, from
+ * /proc/self/mountinfo, parents first.
+ */
+export function wholePseudoFsMounts(rootfs: string, mountinfo?: string): string[] {
+  const text = mountinfo ?? Deno.readTextFileSync("/proc/self/mountinfo");
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  const points: string[] = [];
+  for (const line of text.split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!right) continue;
+    const fields = left.split(" ");
+    const fstype = right.split(" ")[0];
+    const point = unescape(fields[4]);
+    if (fields[3] !== "/" || (fstype !== "proc" && fstype !== "sysfs")) continue;
+    if (point === rootfs || point.startsWith(`${rootfs}/`)) continue;
+    points.push(point);
+  }
+  return points;
 }
 
 /** Whether the config joins, by path, the namespace of this type tsrunc itself is in. */

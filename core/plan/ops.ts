@@ -274,6 +274,16 @@ export interface ChrootOp {
 }
 
 /**
+ * --no-pivot, before the chroot: take a host mount (an absolute path) out of the
+ * container's mount namespace (made a slave first, so that nothing reaches the host),
+ * or cover it with an empty tmpfs where it cannot be unmounted.
+ */
+export interface DetachMountOp {
+  op: "detachMount";
+  path: string;
+}
+
+/**
  * Hide a container path: the container's /dev/null (checked to be the null device, 1:3)
  * over files, a read-only empty tmpfs over dirs. A missing path is skipped.
  */
@@ -485,7 +495,8 @@ export type PlanOp =
   | JoinCgroupOp
   | SeccompOp
   | SeccompLoadOp
-  | DumpableOp;
+  | DumpableOp
+  | DetachMountOp;
 
 /** A whole plan. */
 export type Plan = PlanOp[];
@@ -542,6 +553,7 @@ export const OP_CODES: Readonly<Record<PlanOp["op"], number>> = {
   seccomp: 48,
   seccompLoad: 49,
   dumpable: 50,
+  detachMount: 51,
 };
 
 /** Wire codes of sync phases; libcore/plan.h has the same table. */

@@ -312,3 +312,28 @@ Deno.test({
       assertEquals(Deno.readTextFileSync("/proc/sys/kernel/shmmni"), hostShmmni);
     }),
 });
+
+// --- --no-pivot: the host's procfs in the mount namespace -----------------------------------
+
+Deno.test({
+  name: "with --no-pivot a container cannot mount a fresh procfs (no_pivot.bats): the host's " +
+    "whole procfs is gone from its mount namespace",
+  ignore,
+  fn: () =>
+    withBundle(
+      [
+        "unshare",
+        "-mrpf",
+        "sh",
+        "-c",
+        "mount -t proc none /proc && echo mounted; cat /proc/1/status",
+      ],
+      async (b) => {
+        addCaps(b, "CAP_SETFCAP");
+        b.save();
+        const r = await b.run(["run", "--no-pivot", uniqueId("enopivot")]);
+        assert(!r.stdout.includes("mounted"), `a fresh procfs was mounted:\n${r.stdout}`);
+        assertMatch(r.stderr + r.stdout, /mount: permission denied/);
+      },
+    ),
+});

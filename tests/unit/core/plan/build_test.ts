@@ -971,3 +971,16 @@ Deno.test("buildPlan() gives the pty to the process's uid", () => {
   spec.process!.user = { uid: 1000, gid: 100 };
   assertEquals(ofType(plan(spec), "openPty")[0].uid, 1000);
 });
+
+Deno.test("buildPlan() with --no-pivot takes the host's procfs and sysfs out before the chroot", () => {
+  const p = plan(baseSpec(), { noPivot: true, host: { hostPseudoFsMounts: ["/proc", "/sys"] } });
+  const chroot = indexOf(p, (op) => op.op === "chroot", "chroot");
+  assertEquals(p.slice(chroot - 2, chroot), [
+    { op: "detachMount", path: "/proc" },
+    { op: "detachMount", path: "/sys" },
+  ]);
+  assertEquals(
+    ofType(plan(baseSpec(), { host: { hostPseudoFsMounts: ["/proc"] } }), "detachMount"),
+    [],
+  );
+});
