@@ -407,7 +407,8 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   plan.push({ op: "openRoot", path: input.rootfs });
 
   const mounts = spec.mounts ?? [];
-  mounts.forEach((mount, index) => pushMount(plan, input, mount, index, warnings));
+  const readonlyLater: PlanOp[] = [];
+  mounts.forEach((mount, index) => pushMount(plan, input, mount, index, warnings, readonlyLater));
 
   const devBound = mounts.some((m) =>
     cleanPath(m.destination) === "/dev" &&
@@ -446,6 +447,7 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
   for (const path of linux.maskedPaths ?? []) {
     plan.push({ op: "mask", path, fsMagic: fsMagicOf(path) });
   }
+  plan.push(...readonlyLater);
   if (spec.root?.readonly) plan.push({ op: "readonlyRoot" });
 }
 
@@ -467,6 +469,7 @@ function pushMount(
   mount: SpecMount,
   index: number,
   warnings: string[],
+  readonlyLater: PlanOp[],
 ) {
   const where = `config.json: mounts[${index}]`;
   const target = cleanPath(mount.destination);
@@ -497,17 +500,21 @@ function pushMount(
     pushCgroupMount(plan, input, target, fstype, options.flags, warnings);
   } else {
     if (options.tmpcopyup) plan.push({ op: "copyUp", target });
+    // A read-only tmpfs (or /dev) is mounted writable and made read-only at the end, as
+    // runc does: /dev/pts, /dev/shm, devices and tmpcopyup still have to go in it.
+    const laterReadonly = (flags & MS.RDONLY) !== 0 && (fstype === "tmpfs" || target === "/dev");
     plan.push({
       op: "mount",
       source: mount.source ?? fstype,
       target,
       fstype,
-      flags,
+      flags: laterReadonly ? flags & ~MS.RDONLY : flags,
       data,
       // procfs and sysfs only on a real directory, as runc ("must be mounted on ordinary
       // directory"): through a symlink they land where a later volume redirects /proc.
       kind: fstype === "proc" || fstype === "sysfs" ? "realDir" : "dir",
     });
+    if (laterReadonly) readonlyLater.push({ op: "remount", target, flags });
   }
   for (const propagation of options.propagation) {
     plan.push({ op: "propagation", path: relative(target), flags: propagation });

@@ -199,6 +199,35 @@ Deno.test({
     }),
 });
 
+Deno.test({
+  name: "a read-only /dev (and a read-only tmpfs) still gets /dev/pts, /dev/shm and the " +
+    "devices in it, then is read-only (mounts.bats 'ro /dev mount')",
+  ignore: !IS_ROOT,
+  fn: () =>
+    withBundle(
+      sh(`ls /dev/null /dev/pts/ptmx /dev/shm >/dev/null && touch /dev/x 2>&1; cat /scratch/copied; ${MOUNTINFO}`),
+      async (b) => {
+        b.config.mounts = b.config.mounts.map((m: { destination: string; options?: string[] }) =>
+          m.destination === "/dev" ? { ...m, options: [...(m.options ?? []), "ro"] } : m
+        );
+        b.config.mounts.push({
+          destination: "/scratch",
+          type: "tmpfs",
+          source: "tmpfs",
+          options: ["ro", "tmpcopyup"],
+        });
+        Deno.mkdirSync(`${b.rootfs}/scratch`);
+        Deno.writeTextFileSync(`${b.rootfs}/scratch/copied`, "up\n");
+        const [out, infos] = splitMountInfo((await runOk(b)).stdout);
+        assertMatch(out, /touch: \/dev\/x: Read-only file system\nup\n/);
+        assert(mountAt(infos, "/dev").options.includes("ro"), "/dev is not read-only");
+        assert(mountAt(infos, "/scratch").options.includes("ro"), "/scratch is not read-only");
+        mountAt(infos, "/dev/pts");
+        mountAt(infos, "/dev/shm");
+      },
+    ),
+});
+
 // --- mounts ----------------------------------------------------------------------------
 
 Deno.test({

@@ -303,9 +303,15 @@ Deno.test("buildPlan() passes a mount's data options and flags to the kernel", (
     source: "tmpfs",
     target: "/run",
     fstype: "tmpfs",
-    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY,
+    // read-only comes with a remount at the end (as runc does for tmpfs)
+    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC,
     data: "mode=1777,size=1m",
     kind: "dir",
+  }]);
+  assertEquals(ofType(plan(spec), "remount"), [{
+    op: "remount",
+    target: "/run",
+    flags: MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY,
   }]);
 });
 
@@ -983,4 +989,22 @@ Deno.test("buildPlan() with --no-pivot takes the host's procfs and sysfs out bef
     ofType(plan(baseSpec(), { host: { hostPseudoFsMounts: ["/proc"] } }), "detachMount"),
     [],
   );
+});
+
+Deno.test("buildPlan() mounts a read-only /dev or tmpfs writable and makes it read-only at the end", () => {
+  const spec = baseSpec();
+  spec.mounts![1].options = ["nosuid", "mode=755", "ro"];
+  spec.mounts!.push({ destination: "/scratch", type: "tmpfs", source: "tmpfs", options: ["ro"] });
+  const p = plan(spec);
+  assertEquals(mountsAt(p, "/dev")[0].flags & MS.RDONLY, 0);
+  assertEquals(mountsAt(p, "/scratch")[0].flags & MS.RDONLY, 0);
+  const remounts = ofType(p, "remount");
+  assertEquals(remounts.map((r) => [r.target, r.flags & MS.RDONLY]), [
+    ["/dev", MS.RDONLY],
+    ["/scratch", MS.RDONLY],
+  ]);
+  // after everything that goes in them: /dev/pts, devices, the masks
+  const first = indexOf(p, (op) => op.op === "remount", "remount");
+  assert(first > indexOf(p, (op) => op.op === "pivotRoot", "pivotRoot"));
+  assert(p.slice(first).every((op) => op.op !== "mount" && op.op !== "mknod"));
 });
