@@ -293,24 +293,34 @@ export function v1MountSources(record: CgroupRecord): { name: string; hostPath: 
 export function subCgroups(record: CgroupRecord, specs: readonly string[]): CgroupRecord {
   const dirs = { ...record.dirs };
   for (const spec of specs) {
+    // [controller[,controller...]:]path, the path relative to the container's cgroup
+    // ("/" or "" is that cgroup itself), as runc's exec --cgroup.
     const colon = spec.indexOf(":");
-    const controller = colon >= 0 ? spec.slice(0, colon) : undefined;
+    const controllers = colon >= 0 ? spec.slice(0, colon).split(",") : undefined;
     const path = colon >= 0 ? spec.slice(colon + 1) : spec;
-    if (path === "" || path.startsWith("/") || path.split("/").includes("..")) {
-      throw new TsruncError(`--cgroup ${spec}: want a path below the container's cgroup`);
+    const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+    if (parts.includes("..")) {
+      throw new TsruncError(`--cgroup ${spec}: ${path} is not a sub cgroup path`);
     }
-    const keys = controller === undefined
-      ? Object.keys(dirs)
-      : Object.keys(dirs).filter((k) => k.split(",").includes(controller) || k === controller);
-    if (keys.length === 0) {
-      throw new TsruncError(`--cgroup ${spec}: no cgroup controller ${controller}`);
+    const keys = new Set<string>();
+    for (const controller of controllers ?? Object.keys(dirs)) {
+      const matching = controllers === undefined
+        ? [controller]
+        : Object.keys(dirs).filter((k) => k.split(",").includes(controller));
+      if (matching.length === 0) {
+        throw new TsruncError(`--cgroup ${spec}: unknown controller "${controller}"`);
+      }
+      for (const key of matching) keys.add(key);
     }
     for (const key of keys) {
-      const dir = `${record.dirs[key]}/${path}`;
+      const dir = parts.length ? `${record.dirs[key]}/${parts.join("/")}` : record.dirs[key];
       try {
         if (!Deno.statSync(dir).isDirectory) throw new Error();
       } catch {
-        throw new TsruncError(`--cgroup ${spec}: cgroup ${dir} does not exist`);
+        // Checked before any process is made (runc finds out when adding the pid).
+        throw new TsruncError(
+          `--cgroup ${spec}: adding pid to cgroup ${dir}: ${dir}/cgroup.procs: no such file or directory`,
+        );
       }
       dirs[key] = dir;
     }

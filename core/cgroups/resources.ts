@@ -120,7 +120,10 @@ export function v1Writes(
   options: V1WriteOptions = {},
 ): CgroupWrite[] {
   if (r.unified !== undefined && Object.keys(r.unified).length > 0) {
-    fail("unified", "requires cgroup v2 (cannot use unified on cgroup v1)");
+    fail(
+      "unified",
+      "invalid configuration: unified resources need cgroup v2 (this host has its controllers on cgroup v1)",
+    );
   }
   const out: CgroupWrite[] = [];
   const add = (controller: string, file: string, value: string, extra: Partial<CgroupWrite> = {}) =>

@@ -623,6 +623,23 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "unified resources on a cgroup v1 host are an invalid configuration: one line, nothing left",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-unified", SLEEPER, async (b, { id, path }) => {
+      b.config.linux.resources = {
+        ...b.config.linux.resources,
+        unified: { "memory.min": "131072" },
+      };
+      b.save();
+      failsWithOneLine(await b.run(["run", "-d", id]), 1, /unified: invalid configuration/, "run");
+      assertEquals((await b.run(["list", "-q"])).stdout, "");
+      assert(!exists(v1Dir("memory", path)), "a cgroup was left");
+    }),
+});
+
+Deno.test({
   name: "a second container in the cgroup of a running one gets runc's warning and runs",
   ignore,
   fn: () =>
@@ -782,6 +799,64 @@ Deno.test({
       const other = pidFrom(pidFile);
       assertEquals(await psPids(b, id), [pid, other].sort((x, y) => x - y));
       assertEquals(procsOf(v1Dir("pids", path)).sort(), [pid, other].sort(), "pids cgroup.procs");
+    }),
+});
+
+Deno.test({
+  name: "exec --cgroup as runc: .. is refused, / is the container's own cgroup, controller " +
+    "lists join each, an unknown controller is an error",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-execcg2", SLEEPER, async (b, { id, path }) => {
+      await runDetached(b, id);
+      const subs = [`${v1Dir("cpu", path)}/subcpu`, `${v1Dir("cpuacct", path)}/subcpu`];
+      for (const sub of subs) if (!exists(sub)) Deno.mkdirSync(sub);
+      try {
+        failsWithOneLine(
+          await b.run(["exec", "--cgroup", "..", id, "true"]),
+          EXEC_FAILED,
+          / \.\. is not a sub cgroup path/,
+          "exec --cgroup ..",
+        );
+        failsWithOneLine(
+          await b.run(["exec", "--cgroup", "whaaat:/", id, "true"]),
+          EXEC_FAILED,
+          /unknown controller "whaaat"/,
+          "exec --cgroup whaaat:/",
+        );
+        failsWithOneLine(
+          await b.run(["exec", "--cgroup", "cpu:nonexistent", id, "true"]),
+          EXEC_FAILED,
+          / adding pid .*\/nonexistent\/cgroup\.procs: no such file or directory/,
+          "exec --cgroup cpu:nonexistent",
+        );
+        const top = parseProcCgroup(
+          ok(await b.run(["exec", "--cgroup", "/", id, "cat", "/proc/self/cgroup"]), "--cgroup /")
+            .stdout,
+        );
+        assertEquals(top.get("cpu"), path);
+        const listed = parseProcCgroup(
+          ok(
+            await b.run(["exec", "--cgroup", "cpu,cpuacct:subcpu", id, "cat", "/proc/self/cgroup"]),
+            "--cgroup cpu,cpuacct:subcpu",
+          ).stdout,
+        );
+        assertEquals([listed.get("cpu"), listed.get("cpuacct")], [
+          `${path}/subcpu`,
+          `${path}/subcpu`,
+        ]);
+        assertEquals(listed.get("memory"), path);
+      } finally {
+        for (const sub of subs) {
+          for (let i = 0; i < 100 && exists(sub); i++) {
+            try {
+              Deno.removeSync(sub);
+            } catch {
+              await sleep(20);
+            }
+          }
+        }
+      }
     }),
 });
 

@@ -205,7 +205,9 @@ Deno.test({
   ignore: !IS_ROOT,
   fn: () =>
     withBundle(
-      sh(`ls /dev/null /dev/pts/ptmx /dev/shm >/dev/null && touch /dev/x 2>&1; cat /scratch/copied; ${MOUNTINFO}`),
+      sh(
+        `ls /dev/null /dev/pts/ptmx /dev/shm >/dev/null && touch /dev/x 2>&1; cat /scratch/copied; ${MOUNTINFO}`,
+      ),
       async (b) => {
         b.config.mounts = b.config.mounts.map((m: { destination: string; options?: string[] }) =>
           m.destination === "/dev" ? { ...m, options: [...(m.options ?? []), "ro"] } : m

@@ -524,7 +524,7 @@ Deno.test("v1Writes() and v2Writes() map rdma limits to rdma.max lines", () => {
 Deno.test("v1Writes() refuses linux.resources.unified: it requires cgroup v2", () => {
   assertTsruncError(
     () => v1({ unified: { "memory.high": "1G" } }),
-    "linux.resources.unified: requires cgroup v2 (cannot use unified on cgroup v1)",
+    "linux.resources.unified: invalid configuration: unified resources need cgroup v2 (this host has its controllers on cgroup v1)",
   );
 });
 
