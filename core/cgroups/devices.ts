@@ -40,16 +40,26 @@ export function deviceRules(spec: OciSpec): DeviceRule[] {
   const rules: DeviceRule[] = [];
   for (const rule of spec.linux?.resources?.devices ?? []) {
     const type = rule.type ?? "a";
+    const access = accessOf(rule.access ?? "rwm");
+    if (access === "") continue; // grants or takes nothing
     rules.push({
       type: type === "b" || type === "c" ? type : "a",
       major: rule.major ?? ANY,
       minor: rule.minor ?? ANY,
-      access: rule.access ?? "rwm",
+      access,
       allow: rule.allow,
     });
   }
   rules.push(...DEFAULT_ALLOWED);
   return rules;
+}
+
+/**
+ * The r, w and m of an access string, in that order: as runc reads it, other letters mean
+ * nothing ("rwa" is "rw"); the kernel's devices.allow/deny refuse them ("invalid argument").
+ */
+export function accessOf(access: string): string {
+  return [..."rwm"].filter((c) => access.includes(c)).join("");
 }
 
 /** A rule in the v1 devices.allow/deny syntax: "c 1:3 rwm", "a *:* rwm". */

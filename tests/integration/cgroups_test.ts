@@ -623,6 +623,31 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a device rule with letters other than r, w, m ('rwa') applies its r and w, as runc " +
+    "reads it; update keeps it",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-rwa", SLEEPER, async (b, { id, path }) => {
+      b.config.linux.resources.devices = [
+        { allow: true, access: "rwm" },
+        { allow: false, type: "c", major: 1, minor: 11, access: "rwa" },
+      ];
+      allowMknod(b);
+      await runDetached(b, id);
+      ok(await b.run(["update", "--pids-limit", "30", id]), "update");
+      // allow-all with one exception: devices.list shows only "a *:* rwm"; the proof is a read
+      const r = await b.run([
+        "exec",
+        id,
+        "sh",
+        "-c",
+        "mknod /dev/kmsg2 c 1 11; head -c 1 /dev/kmsg2",
+      ]);
+      assertStringIncludes(r.stderr, "Operation not permitted");
+    }),
+});
+
+Deno.test({
   name:
     "unified resources on a cgroup v1 host are an invalid configuration: one line, nothing left",
   ignore,
