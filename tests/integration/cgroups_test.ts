@@ -627,7 +627,7 @@ Deno.test({
     "reads it; update keeps it",
   ignore,
   fn: () =>
-    withCgroupBundle("cg-rwa", SLEEPER, async (b, { id, path }) => {
+    withCgroupBundle("cg-rwa", SLEEPER, async (b, { id }) => {
       b.config.linux.resources.devices = [
         { allow: true, access: "rwm" },
         { allow: false, type: "c", major: 1, minor: 11, access: "rwa" },
