@@ -52,6 +52,9 @@ function fields(op: PlanOp): Fields {
         for (const arg of rule.args) ints.push(arg.index, arg.op, arg.value, arg.valueTwo);
         strs.push(...rule.names);
       }
+      // then #names for the ENOSYS stub, and those names
+      ints.push(op.enosysAbove.length);
+      strs.push(...op.enosysAbove);
       return [ints, strs];
     }
     case "sync":

@@ -109,6 +109,13 @@ export interface SeccompOp {
   notify: boolean;
   /** Load at once; else the filter is only built (errors show at create) for seccompLoad. */
   loadNow: boolean;
+  /**
+   * Every syscall the profile names: one newer than all of them (unknown to the profile)
+   * gets ENOSYS instead of the default action, as runc's stub gives it, so that programs
+   * fall back (clone3 to clone, faccessat2 to faccessat). Empty: no stub (the default
+   * action lets unknown syscalls through, or is ENOSYS already).
+   */
+  enosysAbove: string[];
 }
 
 /** Load the filter a `seccomp` op built earlier: as late as possible, before execve. */

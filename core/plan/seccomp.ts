@@ -9,6 +9,11 @@ import type { LinuxSeccomp, LinuxSeccompAction } from "../spec/types.ts";
 import type { SeccompOp, SeccompRule } from "./ops.ts";
 
 const EPERM = 1;
+const ENOSYS = 38;
+/** The action values the ENOSYS stub compares the default with. */
+const SCMP_ACT_ALLOW = 0x7fff0000;
+const SCMP_ACT_LOG = 0x7ffc0000;
+const SCMP_ACT_ERRNO = 0x00050000;
 
 /** libseccomp's SCMP_ACT_* values (errno/trace data in the low 16 bits). */
 function actionValue(action: LinuxSeccompAction, errnoRet: number | undefined): number {
@@ -149,5 +154,21 @@ export function seccompOp(seccomp: LinuxSeccomp, where: string, loadNow = true):
   if (notify && !seccomp.listenerPath) {
     throw new TsruncError(`${where}.listenerPath: required with SCMP_ACT_NOTIFY`);
   }
-  return { op: "seccomp", defaultAction, flags, architectures, rules, notify, loadNow };
+  // runc's ENOSYS stub: only where the default action would refuse an unknown syscall
+  // with something other than ENOSYS.
+  const letsThrough = defaultAction === SCMP_ACT_ALLOW || defaultAction === SCMP_ACT_LOG ||
+    defaultAction === (SCMP_ACT_ERRNO | ENOSYS);
+  const enosysAbove = letsThrough
+    ? []
+    : [...new Set((seccomp.syscalls ?? []).flatMap((c) => c.names))];
+  return {
+    op: "seccomp",
+    defaultAction,
+    flags,
+    architectures,
+    rules,
+    notify,
+    loadNow,
+    enosysAbove,
+  };
 }

@@ -100,3 +100,26 @@ Deno.test("seccompOp() needs a listenerPath for SCMP_ACT_NOTIFY and names bad in
     /linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index: 6 > 5/,
   );
 });
+
+Deno.test("seccompOp() asks for runc's ENOSYS stub only where the default would refuse unknown syscalls otherwise", () => {
+  const rules = [{ names: ["read", "write"], action: "SCMP_ACT_ALLOW" as const }, {
+    names: ["write", "mkdir"],
+    action: "SCMP_ACT_LOG" as const,
+  }];
+  assertEquals(
+    seccompOp({ defaultAction: "SCMP_ACT_ERRNO", syscalls: rules }, "x").enosysAbove,
+    ["read", "write", "mkdir"],
+  );
+  assertEquals(
+    seccompOp({ defaultAction: "SCMP_ACT_KILL", syscalls: rules }, "x").enosysAbove.length,
+    3,
+  );
+  for (const defaultAction of ["SCMP_ACT_ALLOW", "SCMP_ACT_LOG"] as const) {
+    assertEquals(seccompOp({ defaultAction, syscalls: rules }, "x").enosysAbove, []);
+  }
+  assertEquals(
+    seccompOp({ defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, syscalls: rules }, "x")
+      .enosysAbove,
+    [],
+  );
+});
