@@ -32,10 +32,11 @@ export function configureLog(next: LogOptions): void {
 
 function write(level: "debug" | "info" | "warning" | "error", msg: string): void {
   const time = new Date().toISOString();
+  // runc's (logrus') two formats, in the --log file or else on stderr
+  const line = options.format === "json"
+    ? JSON.stringify({ level, msg, time })
+    : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
   if (options.file) {
-    const line = options.format === "json"
-      ? JSON.stringify({ level, msg, time })
-      : `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
     try {
       logFile?.writeSync(new TextEncoder().encode(line + "\n"));
     } catch {
@@ -44,7 +45,7 @@ function write(level: "debug" | "info" | "warning" | "error", msg: string): void
     return;
   }
   if (level === "error") return; // the CLI prints errors on stderr itself
-  console.error(`${level === "warning" ? "WARN" : level.toUpperCase()}: ${msg}`);
+  console.error(line);
 }
 
 /** A warning: the command goes on. */

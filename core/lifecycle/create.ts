@@ -86,6 +86,7 @@ export function loadBundle(bundleArg: string | undefined): { bundle: string; spe
 export async function createContainer(options: CreateOptions): Promise<Created> {
   const { bundle, spec } = loadBundle(options.bundle);
   mark("config read and validated");
+  debug(`create ${options.id}: config ${bundle}/config.json is valid`);
   if (!spec.root?.path) throw new TsruncError("config.json: root.path: required");
   const rootfs = hostPath(bundle, spec.root.path);
   try {
@@ -130,6 +131,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   let built = makePlan(lateMemoryCgroup(cgroups));
   for (const warning of built.warnings) warn(warning);
   mark("plan built");
+  debug(`create ${options.id}: plan of ${built.plan.length} steps for the executor`);
 
   dir.create();
   const lock = dir.lock();
@@ -226,9 +228,10 @@ async function runExecutor(
     state.pid = pidMessage.a;
     state.initStartTime = procStat(state.pid)?.startTime ?? 0;
     dir.write(state);
-    debug(`container ${state.id}: init pid ${state.pid}`);
+    debug(`create ${state.id}: the executor cloned the container's init, pid ${state.pid}`);
 
     expectPhase(receive(mine, plan, 10_000), "ready");
+    debug(`create ${state.id}: init ready: writing id maps, joining it to its cgroups`);
     writeIdMaps(spec, state.pid);
     if (state.cgroups) addProcess(state.cgroups, state.pid, lateMemory);
     if (spec.linux?.intelRdt) {
@@ -239,6 +242,7 @@ async function runExecutor(
     mark("init placed in cgroups");
 
     expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");
+    debug(`create ${state.id}: mounts made: running prestart and createRuntime hooks`);
     const creating = hookState(state, "creating");
     await runHooks("prestart", spec.hooks?.prestart ?? [], creating);
     await runHooks("createRuntime", spec.hooks?.createRuntime ?? [], creating);
@@ -263,6 +267,7 @@ async function runExecutor(
           sendSeccompFd(message, spec.linux?.seccomp, hookState(state, "creating"), state.pid);
         } else {
           expectPhase(message, "created");
+          debug(`create ${state.id}: created: the init waits for start on its exec fifo`);
           return ptyMaster;
         }
       }

@@ -1,7 +1,7 @@
 /** delete: remove a stopped (or, with --force, any) container and run poststop hooks. */
 import { TsruncError } from "../errors.ts";
 import { runHooks } from "../hooks.ts";
-import { warn } from "../log.ts";
+import { debug, warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { removeCgroups } from "../cgroups/manager.ts";
@@ -25,6 +25,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     if ((status === "running" || status === "paused") && !force) {
       throw new TsruncError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
+    debug(`delete ${id}: ${status}`);
     if (status !== "stopped") {
       killAll(state, 9);
       if (!waitInitGone(state, KILL_WAIT_MS)) {

@@ -199,12 +199,13 @@ function runExecExecutor(
       throw new TsruncError(`unexpected message ${message.type} from the executor`);
     }
     pid = message.a;
-    debug(`exec in ${options.id}: pid ${pid}`);
+    debug(`exec in ${options.id}: the executor joined the init's namespaces, cloned pid ${pid}`);
     message = receive(mine, plan, SETUP_TIMEOUT_MS);
     if (message.type !== MSG.PHASE || message.a !== PHASE_CODES.ready) {
       throw protocolError(message.type);
     }
     if (cgroups) addProcess(cgroups, pid);
+    debug(`exec in ${options.id}: pid ${pid} is in the container's cgroups: go`);
     libcore.send(mine, MSG.GO, 0, new Uint8Array());
     const handOffs = expectedHandOffs(plan);
     const deadline = Date.now() + SETUP_TIMEOUT_MS;
@@ -233,6 +234,7 @@ function runExecExecutor(
         sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid);
       }
     }
+    debug(`exec in ${options.id}: pid ${pid} exec'd the program`);
     if (options.pidFile) writePidFile(options.pidFile, pid);
     return { pid, ptyMaster };
   } catch (error) {

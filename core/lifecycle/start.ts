@@ -2,7 +2,7 @@
 import { TsruncError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { runHooks } from "../hooks.ts";
-import { warn } from "../log.ts";
+import { debug, warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { openContainer } from "./open.ts";
 
@@ -22,6 +22,7 @@ export async function startContainer(root: string, id: string): Promise<number> 
       default:
         throw new TsruncError(`cannot start a container in the ${opened.status} state`);
     }
+    debug(`start ${id}: opening the exec fifo the init ${opened.state.pid} waits on`);
     try {
       libcore.fifoHandshake(opened.dir.fifoPath, START_TIMEOUT_MS);
     } catch (error) {
@@ -30,6 +31,7 @@ export async function startContainer(root: string, id: string): Promise<number> 
       });
     }
     Deno.removeSync(opened.dir.fifoPath);
+    debug(`start ${id}: the init exec'd the container's program`);
     const poststart = opened.state.hooks?.poststart ?? [];
     if (poststart.length > 0) {
       // runtime-spec: a failing poststart hook is only a warning.

@@ -202,3 +202,47 @@ Deno.test({
       }
     }),
 });
+
+Deno.test({
+  name: "--debug: runc's log format on stderr, or in --log as text or JSON lines; the steps of " +
+    "create, start and exec are told",
+  ignore,
+  fn: () =>
+    withBundle(["sh", "-c", "echo Hello World"], async (b) => {
+      const text = /^time="[^"]+" level=debug msg=".*"$/;
+      const run = await b.run(["--debug", "run", uniqueId("debug")]);
+      assertEquals([run.code, run.stdout], [0, "Hello World\n"], run.stderr);
+      const lines = run.stderr.trim().split("\n");
+      assert(lines.length >= 4, run.stderr);
+      for (const line of lines) assertMatch(line, text);
+      for (const step of ["cloned the container's init", "init ready", "created", "exec'd"]) {
+        assert(run.stderr.includes(step), `no debug line about "${step}":\n${run.stderr}`);
+      }
+      for (const format of ["text", "json"]) {
+        const log = `${b.dir}/log.${format}`;
+        const r = await b.run([
+          "--log",
+          log,
+          "--log-format",
+          format,
+          "--debug",
+          "run",
+          uniqueId("debug"),
+        ]);
+        assertEquals([r.code, r.stderr], [0, ""], format);
+        const logged = Deno.readTextFileSync(log).trim().split("\n");
+        for (const line of logged) {
+          if (format === "text") assertMatch(line, text);
+          else assertEquals(JSON.parse(line).level, "debug", line);
+        }
+      }
+      // exec too
+      const id = uniqueId("debug");
+      b.config.process.args = sh("exec >/dev/null 2>&1 </dev/null; exec sleep 600");
+      b.save();
+      ok(await b.run(["run", "-d", id]), "run -d");
+      const exec = await b.run(["--debug", "exec", id, "true"]);
+      assertEquals(exec.code, 0, exec.stderr);
+      assertMatch(exec.stderr, /level=debug msg="exec in .*cloned pid \d+/);
+    }),
+});
