@@ -5,7 +5,7 @@
  */
 import { COMMANDS, GLOBAL_FLAGS, type Globals } from "./cli/commands.ts";
 import { parseFlags } from "./cli/flags.ts";
-import { TsruncError } from "./core/errors.ts";
+import { osErrorText, TsruncError } from "./core/errors.ts";
 import { configureLog, logError } from "./core/log.ts";
 import { mark } from "./core/timing.ts";
 
@@ -92,11 +92,8 @@ function checkArgCount(where: string, expected: number | [number, number], got: 
 
 /** Print the error once, on stderr (and in the --log file). */
 function report(error: unknown): void {
-  const message = error instanceof TsruncError
-    ? error.message
-    : error instanceof Error
-    ? `internal error: ${error.message}`
-    : String(error);
+  const message = error instanceof TsruncError ? error.message : osErrorText(error) ??
+    (error instanceof Error ? `internal error: ${error.message}` : String(error));
   logError(message);
   console.error(`tsrunc: ${message}`);
   if (!(error instanceof TsruncError) && Deno.env.get("TSRUNC_TRACE")) console.error(error);

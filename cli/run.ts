@@ -7,6 +7,7 @@ import { forwardReady, hostNotifySocket, listenNotify } from "../core/lifecycle/
 import { startContainer } from "../core/lifecycle/start.ts";
 import { createOptions } from "./create_options.ts";
 import { mark } from "../core/timing.ts";
+import { initAlive } from "../core/state/status.ts";
 import { SignalForwarder, waitInForeground } from "./foreground.ts";
 
 /** Run the command; the exit status is the container's (128+N for signal N). */
@@ -33,7 +34,13 @@ export async function run(ctx: CommandContext): Promise<number> {
     forwarder?.stop();
     if (ptyMaster !== undefined) libcore.close(ptyMaster);
     if (notifyFd !== undefined) libcore.close(notifyFd);
+    // An init that failed between `created` and execve (RLIMIT_NOFILE 0 cannot open the
+    // exec fifo) has said why on the container's stderr, which is ours: its exit status
+    // is the answer, not a second line that it stopped.
+    const initFailed = !detach && !initAlive(state);
+    const status = initFailed ? await libcore.waitChild(state.pid).catch(() => -1) : -1;
     await deleteContainer(root, id, true).catch(() => {});
+    if (status > 0) return status;
     throw error;
   }
   if (detach) {

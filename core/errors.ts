@@ -37,6 +37,19 @@ export function describeFsError(error: unknown): string {
   return message.replace(/ \(os error \d+\).*$/, "").replace(/^./, (c) => c.toLowerCase());
 }
 
+/**
+ * An error from the operating system that reached the top unwrapped (Deno's file
+ * errors carry an errno name in `code`): "no space left on device: writefile '...'",
+ * without Deno's "(os error 28)" and without being called internal.
+ */
+export function osErrorText(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (!(error instanceof Error) || typeof code !== "string" || !/^E[A-Z0-9]+$/.test(code)) {
+    return undefined;
+  }
+  return error.message.replace(/ \(os error \d+\)/, "").replace(/^./, (c) => c.toLowerCase());
+}
+
 /** Add context to any error on its way up: `context: message`. */
 export function wrapError(context: string, error: unknown): TsruncError {
   const message = error instanceof Error ? error.message : String(error);

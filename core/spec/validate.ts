@@ -113,11 +113,24 @@ export function parseResources(text: string, source: string): LinuxResources {
 }
 
 function parseJson(text: string, source: string): unknown {
+  // Go's decoder takes neither (runc: "invalid character 'ï'"); say what the file is.
+  if (text.startsWith("\uFEFF")) {
+    throw new TsruncError(
+      `${source}: invalid JSON: it starts with a byte order mark (save it as UTF-8 without one)`,
+    );
+  }
+  if (/^(\uFFFD\uFFFD|[^\0]?\0[^\0]\0)/.test(text)) {
+    throw new TsruncError(`${source}: invalid JSON: it looks like UTF-16 (save it as UTF-8)`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    // One line: V8 quotes the text around the error, newlines and all.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(
+      /[\n\r\t]/g,
+      (c) => JSON.stringify(c).slice(1, -1),
+    );
     throw new TsruncError(`${source}: invalid JSON: ${reason}`, { cause: error });
   }
   return value;

@@ -246,3 +246,46 @@ Deno.test({
       assertMatch(exec.stderr, /level=debug msg="exec in .*cloned pid \d+/);
     }),
 });
+
+Deno.test({
+  name: "a soft RLIMIT_NOFILE of 0 fails run with one line saying why",
+  ignore,
+  fn: () =>
+    withBundle(["true"], async (b) => {
+      b.config.process.rlimits = [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 0 }];
+      b.save();
+      const r = await b.run(["run", uniqueId("nofile")]);
+      assert(r.code !== 0, "run succeeded");
+      assertEquals(r.stderr.trimEnd().split("\n").length, 1, `not one line:\n${r.stderr}`);
+      assertMatch(r.stderr, /too many open files/i);
+      assertEquals((await b.run(["list", "-q"])).stdout, "");
+    }),
+});
+
+Deno.test({
+  name: "a full --root fails with one line naming the errno in words, not an internal error",
+  ignore,
+  fn: () =>
+    withBundle(["true"], async (b) => {
+      const root = `${b.dir}/full-root`;
+      Deno.mkdirSync(root);
+      const mount = new Deno.Command("mount", {
+        args: ["-t", "tmpfs", "-o", "size=4k", "tmpfs", root],
+      });
+      assert((await mount.output()).success, "mount tmpfs");
+      try {
+        // fill it
+        await new Deno.Command("sh", {
+          args: ["-c", `cat /dev/zero > ${root}/fill`],
+          stderr: "null",
+        }).output();
+        const r = await tsrunc(["--root", root, "create", uniqueId("full")], { cwd: b.dir });
+        assertEquals(r.code, 1);
+        assertEquals(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+        assertMatch(r.stderr, /^tsrunc: .*no space left on device/);
+        assert(!/internal error|os error/.test(r.stderr), r.stderr);
+      } finally {
+        await new Deno.Command("umount", { args: ["-l", root] }).output();
+      }
+    }),
+});

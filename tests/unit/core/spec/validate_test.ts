@@ -392,3 +392,11 @@ Deno.test("parseConfig() refuses a NUL byte in any string or key, naming where",
     "process.json: args[0]: contains a NUL byte",
   );
 });
+
+Deno.test("parseConfig() names a byte order mark, UTF-16, and keeps a JSON error on one line", () => {
+  assertThrows(() => parseConfig("\uFEFF{}"), /invalid JSON: it starts with a byte order mark/);
+  assertThrows(() => parseConfig("\uFFFD\uFFFD{\0}\0"), /invalid JSON: it looks like UTF-16/);
+  assertThrows(() => parseConfig('{\0"\0'), /invalid JSON: it looks like UTF-16/);
+  const error = assertThrows(() => parseConfig('{\n "a": tru\n}'), /^config\.json: invalid JSON: /);
+  assert(!error.message.includes("\n"), JSON.stringify(error.message));
+});
