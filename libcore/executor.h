@@ -15,6 +15,8 @@ struct ctx {
   const char *root_path;
   char *state_json[2]; /* state as "creating" and as "created", given to hooks on stdin */
   void *seccomp;       /* a filter built by op_seccomp, loaded by op_seccomp_load */
+  int *mount_fds;      /* bind sources the executor opened for the init (CloneOp) */
+  int n_mount_fds;
   char exec_path[PATH_MAX];
   char detail[1024];  /* what failed, for the error message */
   int explained;      /* detail already says why: no errno text after it */

@@ -153,10 +153,19 @@ int op_open_root(struct ctx *c, const struct op *op) {
 
 static int copy_tree(int from, int to);
 
-/* ints: flags, kind; strs: source, target, fstype, data */
+/* ints: flags, kind, may be on procfs, index of a pre-opened source (-1: none); strs:
+ * source, target, fstype, data */
 int op_mount(struct ctx *c, const struct op *op) {
   const char *source = op->strs[0], *target = op->strs[1], *fstype = op->strs[2];
   const char *data = op->strs[3];
+  /* A bind source the executor opened for us (a user namespace's root may not reach it). */
+  char opened[64];
+  const char *from = source;
+  int index = op->nints > 3 ? (int)op->ints[3] : -1;
+  if (index >= 0 && index < c->n_mount_fds && c->mount_fds && c->mount_fds[index] >= 0) {
+    FD_PATH(opened, c->mount_fds[index]);
+    from = opened;
+  }
   int fd = ensure_in_root(c, target, (int)op->ints[1]);
   if (fd == -ELOOP && op->ints[1] == TARGET_REAL_DIR)
     return explain(c, fd, "mount %s on %s: %s is a symlink (or is reached through one): "
@@ -174,7 +183,7 @@ int op_mount(struct ctx *c, const struct op *op) {
   }
   char path[64];
   FD_PATH(path, fd);
-  int r = mount(*source ? source : NULL, path, *fstype ? fstype : NULL,
+  int r = mount(*from ? from : NULL, path, *fstype ? fstype : NULL,
                 (unsigned long)op->ints[0], *data ? data : NULL);
   int err = errno;
   close(fd);

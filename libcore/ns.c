@@ -2,8 +2,10 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -56,12 +58,53 @@ int op_time_offsets(struct ctx *c, const struct op *op) {
   return 0;
 }
 
-/* ints: CLONE_NEW* flags, kind (0 the init, 1 a process for `exec`) */
+/* In the init's mount namespace (which the executor joins: a bind of an fd must come from
+ * the namespace it is made in) but with the executor's credentials, opens each source and
+ * sends it on sock (no fd where it cannot be opened: the mount then names the path). */
+static void send_mount_sources(pid_t child, const struct op *op, int sock) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)child);
+  int ns = open(path, O_RDONLY | O_CLOEXEC);
+  int joined = ns >= 0 && setns(ns, CLONE_NEWNS) == 0;
+  if (ns >= 0) close(ns);
+  for (uint32_t i = 0; i < op->nstrs; i++) {
+    int fd = joined ? open(op->strs[i], O_PATH | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+      sync_send_fd(sock, MSG_PHASE, (int32_t)i, NULL, 0, fd);
+      close(fd);
+    } else {
+      sync_send(sock, MSG_PHASE, (int32_t)i, 0, NULL, 0);
+    }
+  }
+}
+
+/* The init's side of send_mount_sources. */
+static void receive_mount_sources(struct ctx *c, const struct op *op, int sock) {
+  c->n_mount_fds = (int)op->nstrs;
+  c->mount_fds = calloc(op->nstrs, sizeof *c->mount_fds);
+  for (uint32_t i = 0; i < op->nstrs; i++) {
+    struct msg_header h;
+    char buf[8];
+    int fd = -1;
+    if (sync_recv(sock, &h, buf, sizeof buf, 10000, &fd) < 0) fd = -1;
+    if (c->mount_fds) c->mount_fds[i] = fd;
+    else if (fd >= 0) close(fd);
+  }
+}
+
+/* ints: CLONE_NEW* flags, kind (0 the init, 1 a process for `exec`); strs: bind sources
+ * to open for the init */
 int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   /* The init must not speak on the sync socket before the executor has reported its
    * pid there: it waits for EOF on this pipe, which the executor's exit closes. */
-  int order[2];
+  int order[2], sources[2] = {-1, -1};
   if (pipe2(order, O_CLOEXEC) < 0) return fail(c, -errno, "pipe");
+  if (op->nstrs > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sources) < 0) {
+    int err = errno;
+    close(order[0]);
+    close(order[1]);
+    return fail(c, -err, "socketpair for the mount sources");
+  }
   struct tsr_clone_args args = {
       /* exit_signal must be 0: with CLONE_PARENT it is inherited (SIGCHLD from spawn). */
       .flags = (uint64_t)op->ints[0] | CLONE_PARENT,
@@ -76,6 +119,11 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   if (pid > 0) {
     close(order[0]);
     c->order_fd = order[1];
+    if (sources[0] >= 0) {
+      close(sources[1]);
+      send_mount_sources((pid_t)pid, op, sources[0]);
+      close(sources[0]);
+    }
     return (int)pid;
   }
   /* Until set up, the process must not outlive the tsrunc that is setting it up. */
@@ -85,6 +133,11 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   char b;
   while (read(order[0], &b, 1) < 0 && errno == EINTR) {}
   close(order[0]);
+  if (sources[1] >= 0) {
+    close(sources[0]);
+    receive_mount_sources(c, op, sources[1]);
+    close(sources[1]);
+  }
   return 0;
 }
 

@@ -72,6 +72,8 @@ export interface PlanInput {
   /** The terminal is proxied by tsrunc (no console socket). */
   proxiedTerminal?: boolean;
   host: HostFacts;
+  /** Set by buildPlan: the bind sources the clone opens (CloneOp.mountSources). */
+  mountSources?: string[];
 }
 
 /** A plan and the warnings met while building it. */
@@ -134,7 +136,16 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   for (const type of created) {
     if (type !== "time" && type !== "cgroup") cloneFlags |= NAMESPACE_FLAGS[type];
   }
-  plan.push({ op: "clone", flags: cloneFlags, kind: "init" });
+  // In a new user namespace its root may not reach the bind sources (a 0700 directory of
+  // the host's root): the executor opens them for it.
+  const mountSources = newUserNs ? bindSources(input) : [];
+  plan.push({
+    op: "clone",
+    flags: cloneFlags,
+    kind: "init",
+    ...(mountSources.length > 0 ? { mountSources } : {}),
+  });
+  input = { ...input, mountSources };
 
   // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
   // A caller without CAP_SYS_PTRACE can write the maps of a dumpable process only; the
@@ -453,6 +464,17 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
 
 type SpecMount = NonNullable<OciSpec["mounts"]>[number];
 
+/** The host paths of the config's bind mounts, each once. */
+function bindSources(input: PlanInput): string[] {
+  const sources = new Set<string>();
+  for (const mount of input.spec.mounts ?? []) {
+    if (mount.type === "bind" || parseMountOptions(mount.options ?? []).bind) {
+      sources.add(hostPath(input.bundle, mount.source ?? ""));
+    }
+  }
+  return [...sources];
+}
+
 /**
  * The statfs magic a container path must be on: procfs below a /proc the config mounts
  * proc on; 0 (anything) elsewhere. (Not sysfs: engines mask paths such as
@@ -485,6 +507,7 @@ function pushMount(
   if (options.bind || fstype === "bind") {
     const source = hostPath(input.bundle, mount.source ?? "");
     const kind = input.host.fileSources.has(source) ? "file" : "dir";
+    const sourceFd = input.mountSources?.indexOf(source) ?? -1;
     plan.push({
       op: "mount",
       source,
@@ -493,6 +516,7 @@ function pushMount(
       flags: MS.BIND | (options.recursiveBind ? MS.REC : 0),
       data: "",
       kind,
+      ...(sourceFd >= 0 ? { sourceFd } : {}),
     });
     // A bind mount ignores every other flag: apply them with a remount.
     if (flags !== 0) plan.push({ op: "remount", target, flags: MS.BIND | flags });

@@ -26,7 +26,7 @@ function fields(op: PlanOp): Fields {
     case "openFifo":
       return [[], [op.path]];
     case "clone":
-      return [[op.flags, op.kind === "exec" ? 1 : 0], []];
+      return [[op.flags, op.kind === "exec" ? 1 : 0], op.mountSources ?? []];
     case "enterContainer":
       return [[op.pidfd, op.pid, op.flags], []];
     case "openPty":
@@ -82,7 +82,12 @@ function fields(op: PlanOp): Fields {
     case "mount":
       // ints[2]: the target may be on procfs (one of runc's lxcfs files)
       return [
-        [op.flags, TARGET_KINDS[op.kind], PROC_MOUNT_TARGETS.has(op.target) ? 1 : 0],
+        [
+          op.flags,
+          TARGET_KINDS[op.kind],
+          PROC_MOUNT_TARGETS.has(op.target) ? 1 : 0,
+          op.sourceFd ?? -1,
+        ],
         [op.source, op.target, op.fstype, op.data],
       ];
     case "remount":

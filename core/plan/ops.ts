@@ -43,6 +43,12 @@ export interface CloneOp {
   op: "clone";
   flags: number;
   kind: "init" | "exec";
+  /**
+   * Bind sources (host paths) the executor opens for the init, in the init's new mount
+   * namespace but with the host's credentials, and hands it: a user namespace's root
+   * need not be able to reach them (runc's mount source fds). Mounts name them by index.
+   */
+  mountSources?: string[];
 }
 
 /**
@@ -203,6 +209,8 @@ export interface MountOp {
   flags: number;
   data: string;
   kind: TargetKind;
+  /** Bind from the clone's mountSources[sourceFd] instead of the source path. */
+  sourceFd?: number;
 }
 
 /** mount(NULL, target, NULL, MS_REMOUNT | flags): change per-mount flags of a target. */

@@ -348,3 +348,32 @@ Deno.test({
       assertMatch(r.stderr, /invalid argument/i);
     }),
 });
+
+Deno.test({
+  name: "user namespace: bind sources its root cannot reach (below a 0700 directory of the " +
+    "host's root) still mount, for run and exec (runc's userns.bats)",
+  ignore: !IS_ROOT,
+  fn: () =>
+    withBundle(sh("exec >/dev/null 2>&1 </dev/null; exec sleep 600"), async (b) => {
+      openUp(b);
+      for (const n of [1, 2]) {
+        Deno.mkdirSync(`${b.dir}/inaccessible-${n}/dir`, { recursive: true });
+        Deno.writeTextFileSync(`${b.dir}/inaccessible-${n}/dir/foo.txt`, `${n}\n`);
+        Deno.chmodSync(`${b.dir}/inaccessible-${n}`, 0o700);
+        b.config.mounts.push({
+          destination: `/tmp/mount-${n}`,
+          source: `${b.dir}/inaccessible-${n}/dir`,
+          options: ["bind"],
+        });
+      }
+      b.config.linux.namespaces.push({ type: "user" });
+      b.config.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      b.config.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      b.save();
+      const id = uniqueId("userns");
+      const run = await b.run(["run", "-d", id]);
+      assertEquals([run.code, run.stderr], [0, ""]);
+      const r = await b.run(["exec", id, "cat", "/tmp/mount-1/foo.txt", "/tmp/mount-2/foo.txt"]);
+      assertEquals([r.code, r.stdout], [0, "1\n2\n"], r.stderr);
+    }),
+});

@@ -1009,3 +1009,20 @@ Deno.test("buildPlan() mounts a read-only /dev or tmpfs writable and makes it re
   assert(first > indexOf(p, (op) => op.op === "pivotRoot", "pivotRoot"));
   assert(p.slice(first).every((op) => op.op !== "mount" && op.op !== "mknod"));
 });
+
+Deno.test("buildPlan() has the executor open bind sources for an init in a new user namespace", () => {
+  const spec = baseSpec();
+  spec.mounts!.push(
+    { destination: "/a", type: "bind", source: "/srv/a", options: ["rbind"] },
+    { destination: "/b", source: "rel", options: ["bind"] },
+    { destination: "/a2", type: "bind", source: "/srv/a" },
+  );
+  assertEquals(ofType(plan(spec), "clone")[0].mountSources, undefined);
+  spec.linux!.namespaces!.push({ type: "user" });
+  const p = plan(spec);
+  assertEquals(ofType(p, "clone")[0].mountSources, ["/srv/a", "/b/rel"]);
+  assertEquals(mountsAt(p, "/a")[0].sourceFd, 0);
+  assertEquals(mountsAt(p, "/b")[0].sourceFd, 1);
+  assertEquals(mountsAt(p, "/a2")[0].sourceFd, 0);
+  assertEquals(mountsAt(p, "/proc")[0].sourceFd, undefined);
+});

@@ -77,25 +77,26 @@ Deno.test("encodePlan() lays out a mount record: code, counts, i64 ints, length-
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Record header at byte 8.
   assertEquals(view.getUint16(8, true), OP_CODES.mount);
-  assertEquals(view.getUint32(12, true), 3); // flags, kind, target may be on procfs
+  assertEquals(view.getUint32(12, true), 4); // flags, kind, may be on procfs, source fd
   assertEquals(view.getUint32(16, true), 4); // source, target, fstype, data
   assertEquals(view.getUint16(10, true), 0);
   // Ints, little-endian i64.
   assertEquals([...bytes.subarray(20, 28)], [6, 0, 0, 0, 0, 0, 0, 0]);
   assertEquals(view.getBigInt64(28, true), 0n); // kind "dir"
   assertEquals(view.getBigInt64(36, true), 0n); // /dev is not one of runc's /proc files
+  assertEquals(view.getBigInt64(44, true), -1n); // no pre-opened source
   // First string: u32 length 5, "tmpfs", NUL.
-  assertEquals([...bytes.subarray(44, 48)], [5, 0, 0, 0]);
-  assertEquals(new TextDecoder().decode(bytes.subarray(48, 53)), "tmpfs");
-  assertEquals(bytes[53], 0);
+  assertEquals([...bytes.subarray(52, 56)], [5, 0, 0, 0]);
+  assertEquals(new TextDecoder().decode(bytes.subarray(56, 61)), "tmpfs");
+  assertEquals(bytes[61], 0);
   // Second string follows at once: "/dev".
-  assertEquals(view.getUint32(54, true), 4);
-  assertEquals(new TextDecoder().decode(bytes.subarray(58, 62)), "/dev");
-  assertEquals(bytes[62], 0);
-  assertEquals(bytes.length, 8 + 12 + 24 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
+  assertEquals(view.getUint32(62, true), 4);
+  assertEquals(new TextDecoder().decode(bytes.subarray(66, 70)), "/dev");
+  assertEquals(bytes[70], 0);
+  assertEquals(bytes.length, 8 + 12 + 32 + (4 + 5 + 1) + (4 + 4 + 1) + (4 + 5 + 1) + (4 + 8 + 1));
   assertEquals(decode(bytes).records, [{
     code: OP_CODES.mount,
-    ints: [6n, 0n, 0n],
+    ints: [6n, 0n, 0n, -1n],
     strs: ["tmpfs", "/dev", "tmpfs", "mode=755"],
     reserved: 0,
   }]);
