@@ -72,8 +72,6 @@ export interface PlanInput {
   /** The terminal is proxied by tsrunc (no console socket). */
   proxiedTerminal?: boolean;
   host: HostFacts;
-  /** Set by buildPlan: the bind sources the clone opens (CloneOp.mountSources). */
-  mountSources?: string[];
 }
 
 /** A plan and the warnings met while building it. */
@@ -145,7 +143,6 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     kind: "init",
     ...(mountSources.length > 0 ? { mountSources } : {}),
   });
-  input = { ...input, mountSources };
 
   // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
   // A caller without CAP_SYS_PTRACE can write the maps of a dumpable process only; the
@@ -186,7 +183,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     plan.push({ op: "domainname", name: spec.domainname });
   }
 
-  pushRootfs(plan, input, newUserNs, warnings);
+  pushRootfs(plan, input, newUserNs, warnings, mountSources);
   // The file system is set up: what the init does from here on is small enough for any
   // memory limit (the user switch drops the rights to make a cgroup namespace).
   if (input.lateCgroupFd !== undefined) {
@@ -407,7 +404,13 @@ export function openPtyOp(process: OciProcess, proxied: boolean): PlanOp {
 }
 
 /** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
-function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnings: string[]) {
+function pushRootfs(
+  plan: PlanOp[],
+  input: PlanInput,
+  newUserNs: boolean,
+  warnings: string[],
+  mountSources: readonly string[],
+) {
   const { spec } = input;
   const linux = spec.linux ?? {};
   // Keep the container's mounts from propagating to the host: runc's default is rslave.
@@ -419,7 +422,9 @@ function pushRootfs(plan: PlanOp[], input: PlanInput, newUserNs: boolean, warnin
 
   const mounts = spec.mounts ?? [];
   const readonlyLater: PlanOp[] = [];
-  mounts.forEach((mount, index) => pushMount(plan, input, mount, index, warnings, readonlyLater));
+  mounts.forEach((mount, index) =>
+    pushMount(plan, input, mount, index, { warnings, readonlyLater, mountSources })
+  );
 
   const devBound = mounts.some((m) =>
     cleanPath(m.destination) === "/dev" &&
@@ -485,13 +490,21 @@ function procFsOf(mounts: readonly SpecMount[]): (path: string) => number {
   return (path) => proc && cleanPath(path).startsWith("/proc/") ? PROC_SUPER_MAGIC : 0;
 }
 
+/** What pushMount adds to besides the plan, and the bind sources opened for the init. */
+interface MountContext {
+  warnings: string[];
+  /** Remounts read-only that come at the end (read-only tmpfs and /dev). */
+  readonlyLater: PlanOp[];
+  /** CloneOp.mountSources: a bind from one of them names it by index. */
+  mountSources: readonly string[];
+}
+
 function pushMount(
   plan: PlanOp[],
   input: PlanInput,
   mount: SpecMount,
   index: number,
-  warnings: string[],
-  readonlyLater: PlanOp[],
+  { warnings, readonlyLater, mountSources }: MountContext,
 ) {
   const where = `config.json: mounts[${index}]`;
   const target = cleanPath(mount.destination);
@@ -507,7 +520,7 @@ function pushMount(
   if (options.bind || fstype === "bind") {
     const source = hostPath(input.bundle, mount.source ?? "");
     const kind = input.host.fileSources.has(source) ? "file" : "dir";
-    const sourceFd = input.mountSources?.indexOf(source) ?? -1;
+    const sourceFd = mountSources.indexOf(source);
     plan.push({
       op: "mount",
       source,
