@@ -395,7 +395,18 @@ int op_symlink(struct ctx *c, const struct op *op) {
   return 0;
 }
 
+/* The bind sources the executor opened: every mount is made by the time the root moves,
+ * and the init keeps no descriptor of a host path. */
+static void close_mount_sources(struct ctx *c) {
+  for (int i = 0; i < c->n_mount_fds && c->mount_fds; i++)
+    if (c->mount_fds[i] >= 0) close(c->mount_fds[i]);
+  free(c->mount_fds);
+  c->mount_fds = NULL;
+  c->n_mount_fds = 0;
+}
+
 int op_pivot_root(struct ctx *c) {
+  close_mount_sources(c);
   int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (old_root < 0) return fail(c, -errno, "open old root");
   int r = 0;
@@ -432,6 +443,7 @@ int op_detach_mount(struct ctx *c, const struct op *op) {
 }
 
 int op_chroot(struct ctx *c) {
+  close_mount_sources(c);
   if (fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into rootfs %s", c->root_path);
   if (mount(c->root_path, "/", NULL, MS_MOVE, NULL) < 0)
     return fail(c, -errno, "move rootfs %s onto /", c->root_path);

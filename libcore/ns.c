@@ -130,14 +130,16 @@ int op_clone(struct ctx *c, const struct op *op, int *is_child) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NAME, op->ints[1] ? "tsrunc:exec" : "tsrunc:init");
   close(order[1]);
-  char b;
-  while (read(order[0], &b, 1) < 0 && errno == EINTR) {}
-  close(order[0]);
+  /* The sources first, while the executor sends them (so that many do not fill the
+   * socket with nobody reading), then the wait for its exit. */
   if (sources[1] >= 0) {
     close(sources[0]);
     receive_mount_sources(c, op, sources[1]);
     close(sources[1]);
   }
+  char b;
+  while (read(order[0], &b, 1) < 0 && errno == EINTR) {}
+  close(order[0]);
   return 0;
 }
 
