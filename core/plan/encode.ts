@@ -15,7 +15,8 @@ const MAGIC = [0x54, 0x53, 0x50, 0x31]; // "TSP1"
 
 type Fields = [ints: (number | bigint)[], strs: string[]];
 
-const TARGET_KINDS = { dir: 0, file: 1, none: 2, realDir: 3 } as const;
+/** Wire codes of mount target kinds; libcore/plan.h has the same (enum target_kind). */
+export const TARGET_KINDS = { dir: 0, file: 1, none: 2, realDir: 3 } as const;
 
 function fields(op: PlanOp): Fields {
   switch (op.op) {

@@ -3,7 +3,8 @@
  * as the C side does, so a change of layout shows here before it breaks the executor.
  */
 import { assertEquals } from "../../_assert.ts";
-import { encodePlan } from "../../../../core/plan/encode.ts";
+import { encodePlan, TARGET_KINDS } from "../../../../core/plan/encode.ts";
+import { ERROR_EXPLAINED, MSG } from "../../../../ffi/messages.ts";
 import { OP_CODES, PHASE_CODES, type Plan, type PlanOp } from "../../../../core/plan/ops.ts";
 
 interface WireRecord {
@@ -165,24 +166,47 @@ Deno.test("encodePlan() writes sync phases and setUser groups as ints", () => {
   ]);
 });
 
+/** The members of a C enum of libcore/NAME (the one containing `first`), evaluated. */
+function cEnum(file: string, first: string): Record<string, number> {
+  const header = Deno.readTextFileSync(new URL(`../../../../libcore/${file}`, import.meta.url));
+  const body = [...header.matchAll(/enum[^{]*\{([^}]*)\}/g)].map((m) => m[1])
+    .find((b) => b.includes(first));
+  if (body === undefined) throw new Error(`no enum with ${first} in libcore/${file}`);
+  // Explicit "= N" or one more than the previous entry.
+  const members: Record<string, number> = {};
+  let next = 0;
+  for (const entry of body.replace(/\/\*[^]*?\*\//g, "").split(",")) {
+    const match = /^\s*([A-Z_]\w*)\s*(?:=\s*(\d+))?\s*$/.exec(entry);
+    if (!match) continue;
+    next = match[2] === undefined ? next : Number(match[2]);
+    members[match[1]] = next++;
+  }
+  return members;
+}
+
+/** { fooBar: 1 } as { PREFIX_FOO_BAR: 1 }. */
+function asC(prefix: string, codes: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, code] of Object.entries(codes)) {
+    out[`${prefix}${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = code;
+  }
+  return out;
+}
+
 Deno.test("OP_CODES are distinct and match the enum of libcore/plan.h", () => {
   const codes = Object.values(OP_CODES);
   assertEquals(new Set(codes).size, codes.length);
-  const header = Deno.readTextFileSync(new URL("../../../../libcore/plan.h", import.meta.url));
-  const body = /enum op_code\s*\{([^}]*)\}/.exec(header)?.[1];
-  if (body === undefined) throw new Error("no enum op_code in libcore/plan.h");
-  // Evaluate the C enum: explicit "= N" or one more than the previous entry.
-  const cCodes: Record<string, number> = {};
-  let next = 0;
-  for (const entry of body.replace(/\/\*[^]*?\*\//g, "").split(",")) {
-    const match = /^\s*(OP_\w+)\s*(?:=\s*(\d+))?\s*$/.exec(entry);
-    if (!match) continue;
-    next = match[2] === undefined ? next : Number(match[2]);
-    cCodes[match[1]] = next++;
-  }
-  const expected: Record<string, number> = {};
-  for (const [name, code] of Object.entries(OP_CODES)) {
-    expected[`OP_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = code;
-  }
-  assertEquals(cCodes, expected);
+  assertEquals(cEnum("plan.h", "OP_JOIN_NS"), asC("OP_", OP_CODES));
+});
+
+Deno.test("phase codes, target kinds and sync message types match libcore's headers", () => {
+  assertEquals(cEnum("plan.h", "PHASE_READY"), asC("PHASE_", PHASE_CODES));
+  assertEquals(cEnum("plan.h", "TARGET_DIR"), asC("TARGET_", TARGET_KINDS));
+  const msg = Object.fromEntries(Object.entries(MSG).map(([k, v]) => [`MSG_${k}`, v]));
+  assertEquals(cEnum("sync.h", "MSG_PID"), msg);
+  const sync = Deno.readTextFileSync(new URL("../../../../libcore/sync.h", import.meta.url));
+  assertEquals(
+    Number(/#define MSG_ERROR_EXPLAINED (0x[0-9a-f]+)/i.exec(sync)?.[1]),
+    ERROR_EXPLAINED,
+  );
 });
