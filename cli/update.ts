@@ -4,6 +4,7 @@ import { TsruncError } from "../core/errors.ts";
 import { updateContainer } from "../core/lifecycle/update.ts";
 import { intelRdtFromFlags, updateFromFlags } from "../core/cgroups/resources.ts";
 import { parseResources } from "../core/spec/validate.ts";
+import { warn } from "../core/log.ts";
 import { UPDATE_VALUE_FLAGS } from "./commands.ts";
 
 /** Run the command. */
@@ -17,7 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   } else {
     const values: Record<string, string | undefined> = {};
     for (const name of UPDATE_VALUE_FLAGS) values[name] = ctx.flags[name] as string | undefined;
-    patch = updateFromFlags(values);
+    const warnings: string[] = [];
+    patch = updateFromFlags(values, warnings);
+    for (const warning of warnings) warn(warning);
     rdt = intelRdtFromFlags(values);
   }
   updateContainer(ctx.globals.root, ctx.args[0], patch, rdt);

@@ -648,6 +648,21 @@ Deno.test({
 });
 
 Deno.test({
+  name: "update --kernel-memory is ignored with runc's warning, said on stderr",
+  ignore,
+  fn: () =>
+    withCgroupBundle("cg-kmem", SLEEPER, async (b, { id }) => {
+      await runDetached(b, id);
+      const r = await b.run(["update", "--kernel-memory", "64m", id]);
+      assertEquals(r.code, 0, r.stderr);
+      assertMatch(
+        r.stderr,
+        /^time="[^"]+" level=warning msg="setting --kernel-memory is ignored and will be removed"\n$/,
+      );
+    }),
+});
+
+Deno.test({
   name:
     "unified resources on a cgroup v1 host are an invalid configuration: one line, nothing left",
   ignore,
