@@ -7,7 +7,7 @@ import { writeOut } from "./output.ts";
 import { knownMountOptions } from "../core/plan/mount_options.ts";
 import { SECCOMP_FLAG_BITS, SUPPORTED_ARCHS, SUPPORTED_FLAGS } from "../core/plan/seccomp.ts";
 import { CAPABILITIES, NAMESPACE_FLAGS } from "../core/plan/tables.ts";
-import { hostLsm } from "../core/plan/host_facts.ts";
+import { hostLsm } from "../core/lifecycle/host_facts.ts";
 import { OCI_VERSION } from "../core/state/oci_state.ts";
 import { buildInfo, VERSION } from "./version.ts";
 

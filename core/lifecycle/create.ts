@@ -11,7 +11,7 @@ import { debug, warn } from "../log.ts";
 import { mark } from "../timing.ts";
 import { buildPlan, hostPath } from "../plan/build.ts";
 import { encodePlan } from "../plan/encode.ts";
-import { gatherHostFacts } from "../plan/host_facts.ts";
+import { gatherHostFacts } from "./host_facts.ts";
 import { PHASE_CODES, type Plan } from "../plan/ops.ts";
 import type { LinuxSeccomp, OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";

@@ -14,7 +14,7 @@ import { buildExecPlan } from "../plan/build_exec.ts";
 import { encodePlan } from "../plan/encode.ts";
 import { PHASE_CODES, type Plan } from "../plan/ops.ts";
 import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
-import { hostLsm, passwdHome } from "../plan/host_facts.ts";
+import { hostLsm, passwdHome } from "./host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
 import {

@@ -1,7 +1,8 @@
 /**
  * buildPlan(): a validated config plus command-line options in, the executor's plan
- * out. Pure: everything it needs from the host comes in `host`, gathered beforehand
- * (core/plan/host_facts.ts), so plans are unit-tested by comparing values.
+ * out. Pure: everything it needs from the host comes in `host`, gathered beforehand at
+ * the edge that does I/O (core/lifecycle/host_facts.ts), so plans are unit-tested by
+ * comparing values.
  *
  * The order follows runc's init and runtime-spec's lifecycle: namespaces, report the pid
  * (tsrunc writes id maps), mounts in config order, /dev, prestart/createRuntime hooks
@@ -208,16 +209,14 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   // late): the filter may not allow close_range, and nothing but the wait and execve
   // may need allowing after it.
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
-  const { env, lateSeccomp, labels } = pushProcess(
-    plan,
-    process,
-    input.host.home,
-    "config.json: process",
+  const { env, lateSeccomp, labels } = pushProcess(plan, process, {
+    home: input.host.home,
+    where: "config.json: process",
     warnings,
     seccomp,
-    input.host.lsm,
-    input.setgroupsDenied,
-  );
+    lsm: input.host.lsm,
+    setgroupsDenied: input.setgroupsDenied,
+  });
   if (linux.mountLabel && !input.host.lsm?.selinux) {
     throw new TsruncError("config.json: linux.mountLabel: SELinux is not enabled on this system");
   }
@@ -241,6 +240,21 @@ export function buildPlan(input: PlanInput): BuiltPlan {
 
 export type OciProcess = NonNullable<OciSpec["process"]>;
 
+/** What pushProcess needs besides the process. */
+export interface ProcessOptions {
+  /** HOME from the container's /etc/passwd when the env sets none. */
+  home?: string;
+  /** Names the process in errors: "config.json: process" or "process.json: process". */
+  where: string;
+  warnings: string[];
+  /** The filter, built here and loaded early or late (see there). */
+  seccomp?: SeccompOp;
+  /** Linux security modules the host has enabled. */
+  lsm?: { apparmor: boolean; selinux: boolean };
+  /** The user namespace denies setgroups(2) (rootless). */
+  setgroupsDenied?: boolean;
+}
+
 /**
  * The process attributes, for the init and for `exec`: those that need root in the
  * container, then cwd and the program's lookup, then the user switch with its
@@ -249,13 +263,10 @@ export type OciProcess = NonNullable<OciSpec["process"]>;
 export function pushProcess(
   plan: PlanOp[],
   process: OciProcess,
-  home: string | undefined,
-  where: string,
-  warnings: string[],
-  seccomp?: SeccompOp,
-  lsm: { apparmor: boolean; selinux: boolean } = { apparmor: false, selinux: false },
-  setgroupsDenied = false,
+  options: ProcessOptions,
 ): { env: string[]; lateSeccomp?: SeccompLoadOp; labels: PlanOp[] } {
+  const { home, where, warnings, seccomp, setgroupsDenied = false } = options;
+  const lsm = options.lsm ?? { apparmor: false, selinux: false };
   const labels = lsmLabelOps(process, where, lsm);
   for (const limit of process.rlimits ?? []) {
     const resource = RLIMITS[limit.type];

@@ -60,16 +60,14 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
     : undefined;
   // Before any filter, early or late: it may not allow close_range (as in buildPlan).
   plan.push({ op: "closeFds", firstToClose: 3 + input.preserveFds });
-  const { env, lateSeccomp, labels } = pushProcess(
-    plan,
-    process,
-    input.home,
-    input.where,
+  const { env, lateSeccomp, labels } = pushProcess(plan, process, {
+    home: input.home,
+    where: input.where,
     warnings,
     seccomp,
-    input.lsm,
-    input.setgroupsDenied,
-  );
+    lsm: input.lsm,
+    setgroupsDenied: input.setgroupsDenied,
+  });
   // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });

@@ -1,7 +1,7 @@
 /** Reads, from the host and the rootfs, the few facts buildPlan() needs. */
 import type { OciSpec } from "../spec/types.ts";
-import { type HostFacts, hostPath } from "./build.ts";
-import { parseMountOptions } from "./mount_options.ts";
+import { type HostFacts, hostPath } from "../plan/build.ts";
+import { parseMountOptions } from "../plan/mount_options.ts";
 
 /**
  * Gather HostFacts for a config; cgroupV1 lists the container's own cgroup directories

@@ -1,6 +1,6 @@
 /** host_facts.ts: the parts that read text the host gives (no root needed). */
 import { assertEquals } from "../../_assert.ts";
-import { wholePseudoFsMounts } from "../../../../core/plan/host_facts.ts";
+import { wholePseudoFsMounts } from "../../../../core/lifecycle/host_facts.ts";
 
 const MOUNTINFO = [
   "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw",
