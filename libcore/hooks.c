@@ -16,6 +16,8 @@
 int op_hook(struct ctx *c, const struct op *op) {
   if (op->ints[4] && fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into the rootfs for hook %s", op->strs[0]);
   int timeout = (int)op->ints[0], nargs = (int)op->ints[1], nenv = (int)op->ints[2];
+  if (nargs < 0 || nenv < 0 || 1 + (uint32_t)nargs + (uint32_t)nenv > op->nstrs)
+    return fail(c, -EPROTO, "hook: %d args and %d env entries in %u strings", nargs, nenv, op->nstrs);
   const char *path = op->strs[0];
   char **argv = calloc((size_t)nargs + 2, sizeof *argv);
   char **envp = calloc((size_t)nenv + 1, sizeof *envp);

@@ -106,6 +106,8 @@ int op_cap_set(struct ctx *c, const struct op *op) {
 /* ints: nargs, nenv; strs: args..., env... */
 int op_exec(struct ctx *c, const struct op *op) {
   int nargs = (int)op->ints[0], nenv = (int)op->ints[1];
+  if (nargs < 1 || nenv < 0 || (uint32_t)nargs + (uint32_t)nenv > op->nstrs)
+    return fail(c, -EPROTO, "exec: %d args and %d env entries in %u strings", nargs, nenv, op->nstrs);
   char **argv = calloc((size_t)nargs + 1, sizeof *argv);
   char **envp = calloc((size_t)nenv + 1, sizeof *envp);
   if (!argv || !envp) return -ENOMEM;

@@ -57,6 +57,13 @@ int op_seccomp(struct ctx *c, const struct op *op) {
                 SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
     goto out;
   }
+  /* The counts come from the plan: each list is checked to be there before it is read. */
+#define NEED(n_ints, n_strs)                                                                 \
+  if ((uint64_t)at + (uint64_t)(n_ints) > op->nints || (uint64_t)s + (uint64_t)(n_strs) > op->nstrs) { \
+    r = fail(c, -EPROTO, "seccomp: the plan's lists are shorter than their counts");          \
+    goto out;                                                                                \
+  }
+  NEED(0, narches < 0 ? op->nstrs + 1 : (uint32_t)narches);
   for (int i = 0; i < narches; i++, s++) {
     uint32_t arch = seccomp_arch_resolve_name(op->strs[s]);
     if (arch == 0) {
@@ -71,9 +78,12 @@ int op_seccomp(struct ctx *c, const struct op *op) {
     r = 0;
   }
   for (int i = 0; i < nrules; i++) {
+    NEED(3, 0);
     uint32_t action = (uint32_t)in[at];
     int nnames = (int)in[at + 1], nargs = (int)in[at + 2];
     at += 3;
+    NEED(nargs < 0 || nargs > 6 ? op->nints + 1 : 4 * (uint32_t)nargs,
+         nnames < 0 ? op->nstrs + 1 : (uint32_t)nnames);
     struct scmp_arg_cmp args[6];
     for (int j = 0; j < nargs && j < 6; j++, at += 4) {
       args[j] = (struct scmp_arg_cmp){.arg = (unsigned)in[at], .op = (enum scmp_compare)in[at + 1],
@@ -92,7 +102,10 @@ int op_seccomp(struct ctx *c, const struct op *op) {
   }
   /* runc's ENOSYS stub: syscalls (of the native arch) numbered above every one the
    * profile knows are newer than it, and get ENOSYS so that programs fall back. */
-  int nknown = (int)in[at];
+  NEED(1, 0);
+  int nknown = (int)in[at++];
+  NEED(0, nknown < 0 ? op->nstrs + 1 : (uint32_t)nknown);
+#undef NEED
   stub_above = -1;
   for (int j = 0; j < nknown; j++, s++) {
     int nr = seccomp_syscall_resolve_name(op->strs[s]);

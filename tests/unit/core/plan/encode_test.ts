@@ -210,3 +210,106 @@ Deno.test("phase codes, target kinds and sync message types match libcore's head
     ERROR_EXPLAINED,
   );
 });
+
+/** One op of every kind, with every list empty: what the fixed part of each record is. */
+const SAMPLES: PlanOp[] = [
+  { op: "joinNs", nsType: 1, path: "/p" },
+  {
+    op: "timeOffsets",
+    monotonicSecs: 0,
+    monotonicNanosecs: 0,
+    boottimeSecs: 0,
+    boottimeNanosecs: 0,
+  },
+  { op: "openFifo", path: "/f" },
+  { op: "clone", flags: 0, kind: "init" },
+  { op: "sync", phase: "ready", waitReply: true },
+  { op: "becomeRoot" },
+  { op: "setsid" },
+  { op: "hostname", name: "h" },
+  { op: "domainname", name: "d" },
+  { op: "keyring", name: "k", permAdd: 0 },
+  { op: "propagation", path: "/", flags: 0 },
+  { op: "openRoot", path: "/r" },
+  { op: "mount", source: "s", target: "/t", fstype: "", flags: 0, data: "", kind: "dir" },
+  { op: "remount", target: "/t", flags: 0 },
+  { op: "mountSetattr", target: "/t", attrSet: 0, attrClr: 0, propagation: 0 },
+  { op: "copyUp", target: "/t" },
+  { op: "mkdir", target: "/t", mode: 0, purpose: "p" },
+  { op: "mknod", target: "/t", mode: 0, major: 0, minor: 0, uid: 0, gid: 0 },
+  { op: "symlink", linkTarget: "a", target: "/b" },
+  {
+    op: "hook",
+    path: "/h",
+    args: [],
+    env: [],
+    timeoutSecs: 0,
+    status: "creating",
+    inRootfsDir: true,
+  },
+  { op: "pivotRoot" },
+  { op: "chroot" },
+  { op: "mask", path: "/m", fsMagic: 0 },
+  { op: "readonlyPath", path: "/r", fsMagic: 0 },
+  { op: "readonlyRoot" },
+  { op: "writeFile", path: "/w", content: "c", fsMagic: 0 },
+  { op: "rlimit", resource: 0, soft: 0, hard: 0 },
+  { op: "personality", persona: 0 },
+  {
+    op: "scheduler",
+    policy: 0,
+    nice: 0,
+    priority: 0,
+    flags: 0,
+    runtime: 0,
+    deadline: 0,
+    period: 0,
+  },
+  { op: "ioPriority", value: 0 },
+  { op: "cpuAffinity", cpus: [] },
+  { op: "closeSync" },
+  { op: "waitStart" },
+  { op: "resolveExec", program: "p", searchPath: "/bin", cwd: "/" },
+  { op: "chdir", path: "/" },
+  { op: "umask", mask: 0 },
+  { op: "capBounding", keep: 0n },
+  { op: "setUser", uid: 0, gid: 0, groups: [], setGroups: true },
+  { op: "capSet", effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n },
+  { op: "noNewPrivs" },
+  { op: "closeFds", firstToClose: 3 },
+  { op: "exec", args: [], env: [] },
+  { op: "enterContainer", pidfd: 5, pid: 1, flags: 0 },
+  { op: "openPty", rows: 0, columns: 0, clearOnlcr: false, uid: 0 },
+  { op: "keepAfterParent" },
+  { op: "unshare", flags: 0 },
+  { op: "joinCgroup", fd: 5 },
+  {
+    op: "seccomp",
+    defaultAction: 0,
+    flags: 0,
+    architectures: [],
+    rules: [],
+    notify: false,
+    loadNow: true,
+    enosysAbove: [],
+  },
+  { op: "seccompLoad" },
+  { op: "dumpable", dumpable: false },
+  { op: "detachMount", path: "/p" },
+];
+
+Deno.test("the C decoder's fixed part of every op (plan.c ARITY) is what encodePlan writes", () => {
+  assertEquals(new Set(SAMPLES.map((op) => op.op)).size, Object.keys(OP_CODES).length);
+  const source = Deno.readTextFileSync(new URL("../../../../libcore/plan.c", import.meta.url));
+  const arity: Record<string, [number, number]> = {};
+  for (const m of source.matchAll(/\[(OP_\w+)\] = \{(\d+), (\d+)\}/g)) {
+    arity[m[1]] = [Number(m[2]), Number(m[3])];
+  }
+  const written: Record<string, [number, number]> = {};
+  for (const op of SAMPLES) {
+    const [record] = decode(encodePlan([op])).records;
+    const name = `OP_${op.op.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+    written[name] = [record.ints.length, record.strs.length];
+  }
+  assertEquals(arity, written);
+});
