@@ -5,14 +5,11 @@
  */
 import { describeFsError, TsruncError, wrapError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
-import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
-import { executorPath } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
 import { mark } from "../timing.ts";
 import { buildPlan, hostPath } from "../plan/build.ts";
-import { encodePlan } from "../plan/encode.ts";
 import { gatherHostFacts } from "./host_facts.ts";
-import { PHASE_CODES, type Plan } from "../plan/ops.ts";
+import type { Plan } from "../plan/ops.ts";
 import type { LinuxSeccomp, OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
@@ -31,6 +28,7 @@ import { hookState, OCI_VERSION } from "../state/oci_state.ts";
 import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
 import { procStat } from "../state/status.ts";
 import { ContainerDir, type StoredState } from "../state/store.ts";
+import { executorFds, ExecutorSession, REPORT_TIMEOUT_MS, SETUP_TIMEOUT_MS } from "./session.ts";
 
 /** Options of create (and of run's create step). */
 export interface CreateOptions {
@@ -60,8 +58,6 @@ export interface Created {
   /** The pty master, when the process has a terminal and no console socket took it. */
   ptyMaster?: number;
 }
-
-const SETUP_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** Load and validate the bundle's config.json. */
 export function loadBundle(bundleArg: string | undefined): { bundle: string; spec: OciSpec } {
@@ -122,8 +118,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       noPivot: options.noPivot,
       noNewKeyring: options.noNewKeyring,
       preserveFds,
-      // fds of the executor: 3+N sync, 4+N plan, 5+N the memory cgroup.procs
-      lateCgroupFd: lateMemory ? 5 + preserveFds : undefined,
+      // the executor's extra fd: the memory cgroup.procs
+      lateCgroupFd: lateMemory ? executorFds(preserveFds).extra : undefined,
       setgroupsDenied: setgroupsDenied(spec),
       proxiedTerminal: !options.consoleSocket,
       host,
@@ -200,37 +196,23 @@ async function runExecutor(
   state: StoredState,
   options: CreateOptions,
 ): Promise<number | undefined> {
-  const { preserveFds } = options;
   const lateMemory = state.cgroups && lateMemoryCgroup(state.cgroups);
-  const [mine, theirs] = libcore.socketPair();
-  const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
-  const exeFd = libcore.sealedCopy(executorPath());
   const procsFd = lateMemory ? libcore.openWrite(`${lateMemory}/cgroup.procs`) : undefined;
-  const syncTarget = 3 + preserveFds;
-  const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
-  for (let fd = 3; fd < 3 + preserveFds; fd++) fdMap.push([fd, fd]);
-  fdMap.push([syncTarget, theirs], [syncTarget + 1, planFd]);
-  if (procsFd !== undefined) fdMap.push([syncTarget + 2, procsFd]);
   mark("executor prepared");
-  let executorPid: number;
+  let session: ExecutorSession;
   try {
-    executorPid = libcore.spawn(exeFd, [String(syncTarget), String(syncTarget + 1)], fdMap);
+    session = ExecutorSession.start(plan, options.preserveFds, procsFd);
   } finally {
-    libcore.close(theirs);
-    libcore.close(planFd);
-    libcore.close(exeFd);
     if (procsFd !== undefined) libcore.close(procsFd);
   }
+  let ptyMaster: number | undefined;
   try {
-    const pidMessage = receive(mine, plan, 10_000);
-    libcore.waitChildSync(executorPid);
-    if (pidMessage.type !== MSG.PID) throw protocolError(pidMessage.type);
-    state.pid = pidMessage.a;
+    state.pid = session.waitPid();
     state.initStartTime = procStat(state.pid)?.startTime ?? 0;
     dir.write(state);
     debug(`create ${state.id}: the executor cloned the container's init, pid ${state.pid}`);
 
-    expectPhase(receive(mine, plan, 10_000), "ready");
+    session.waitPhase("ready", REPORT_TIMEOUT_MS);
     debug(`create ${state.id}: init ready: writing id maps, joining it to its cgroups`);
     writeIdMaps(spec, state.pid);
     if (state.cgroups) addProcess(state.cgroups, state.pid, lateMemory);
@@ -238,45 +220,29 @@ async function runExecutor(
       state.intelRdt = applyIntelRdt(spec.linux.intelRdt, state.id, state.pid);
       dir.write(state);
     }
-    libcore.send(mine, MSG.GO, 0, new Uint8Array());
+    session.go();
     mark("init placed in cgroups");
 
-    expectPhase(receive(mine, plan, SETUP_TIMEOUT_MS), "prestart");
+    session.waitPhase("prestart", SETUP_TIMEOUT_MS);
     debug(`create ${state.id}: mounts made: running prestart and createRuntime hooks`);
     const creating = hookState(state, "creating");
     await runHooks("prestart", spec.hooks?.prestart ?? [], creating);
     await runHooks("createRuntime", spec.hooks?.createRuntime ?? [], creating);
-    // The states the container-side hooks read go in a memfd: no message size limits them.
-    const both = `${creating}\0${hookState(state, "created")}`;
-    const states = libcore.memfdBytes(new TextEncoder().encode(both));
-    try {
-      libcore.send(mine, MSG.GO, 0, new Uint8Array(), states);
-    } finally {
-      libcore.close(states);
-    }
+    session.go(`${creating}\0${hookState(state, "created")}`);
 
-    let ptyMaster: number | undefined;
-    const handOffs = expectedHandOffs(plan);
-    try {
-      for (;;) {
-        const message = receive(mine, plan, SETUP_TIMEOUT_MS);
-        if (message.type !== MSG.PHASE) takeHandOff(message, handOffs);
-        if (message.type === MSG.CONSOLE) {
-          ptyMaster = takeConsole(message, options.consoleSocket);
-        } else if (message.type === MSG.SECCOMP) {
-          sendSeccompFd(message, spec.linux?.seccomp, hookState(state, "creating"), state.pid);
-        } else {
-          expectPhase(message, "created");
-          debug(`create ${state.id}: created: the init waits for start on its exec fifo`);
-          return ptyMaster;
-        }
-      }
-    } catch (error) {
-      if (ptyMaster !== undefined) libcore.close(ptyMaster);
-      throw error;
-    }
+    session.serveUntilPhase("created", {
+      console: (message) => ptyMaster = takeConsole(message, options.consoleSocket),
+      seccomp: (message) =>
+        sendSeccompFd(message, spec.linux?.seccomp, hookState(state, "creating"), state.pid),
+    });
+    debug(`create ${state.id}: created: the init waits for start on its exec fifo`);
+    return ptyMaster;
+  } catch (error) {
+    if (ptyMaster !== undefined) libcore.close(ptyMaster);
+    session.abort();
+    throw error;
   } finally {
-    libcore.close(mine);
+    session.close();
   }
 }
 
@@ -350,87 +316,6 @@ export function takeConsole(
     libcore.close(message.fd);
   }
   return undefined;
-}
-
-/**
- * The fd hand-offs a plan asks for: the pty master (openPty), the seccomp notify fd (a
- * notify filter). Each is taken once (takeHandOff); nothing else may bring an fd.
- */
-export function expectedHandOffs(plan: Plan): Set<number> {
-  const expected = new Set<number>();
-  if (plan.some((op) => op.op === "openPty")) expected.add(MSG.CONSOLE);
-  if (plan.some((op) => op.op === "seccomp" && op.notify)) expected.add(MSG.SECCOMP);
-  return expected;
-}
-
-/**
- * Accept message as one of the hand-offs still expected, or refuse it (closing its fd):
- * whoever else holds the sync socket cannot hand tsrunc a console or a listener fd.
- */
-export function takeHandOff(message: libcore.RawMessage, expected: Set<number>): void {
-  if (expected.delete(message.type)) return;
-  if (message.fd >= 0) libcore.close(message.fd);
-  throw protocolError(message.type);
-}
-
-/** One message from the executor; its errors become the error of create. */
-export function receive(fd: number, plan: Plan, timeoutMs: number): libcore.RawMessage {
-  let message: libcore.RawMessage;
-  try {
-    message = libcore.recv(fd, timeoutMs);
-  } catch (error) {
-    if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) {
-      throw new TsruncError("container process exited during setup", {
-        errno: libcore.ERRNO.EPIPE,
-      });
-    }
-    if (error instanceof TsruncError && error.errno === libcore.ERRNO.ETIMEDOUT) {
-      throw new TsruncError(`container process did not answer within ${timeoutMs / 1000} s`, {
-        errno: libcore.ERRNO.ETIMEDOUT,
-      });
-    }
-    throw error;
-  }
-  // Only the hand-offs carry an fd (and only when expected: takeHandOff).
-  if (message.fd >= 0 && message.type !== MSG.CONSOLE && message.type !== MSG.SECCOMP) {
-    libcore.close(message.fd);
-    throw protocolError(message.type);
-  }
-  if (message.type === MSG.ERROR) {
-    const op = plan[message.a];
-    debug(
-      `failing op ${message.a}: ${
-        JSON.stringify(op, (_, v) => typeof v === "bigint" ? String(v) : v)
-      }`,
-    );
-    const errno = message.b & ~ERROR_EXPLAINED;
-    const text = message.b & ERROR_EXPLAINED
-      ? message.payload
-      : `${message.payload}: ${libcore.errnoText(errno)}`;
-    throw new TsruncError(text, { errno });
-  }
-  return message;
-}
-
-function expectPhase(message: libcore.RawMessage, phase: keyof typeof PHASE_CODES): void {
-  if (message.type !== MSG.PHASE || message.a !== PHASE_CODES[phase]) {
-    throw protocolError(message.type);
-  }
-}
-
-/** What each message type is, for errors. */
-const MESSAGE_NAMES: Record<number, string> = {
-  [MSG.PID]: "pid report",
-  [MSG.PHASE]: "phase report",
-  [MSG.ERROR]: "error report",
-  [MSG.GO]: "go",
-  [MSG.CONSOLE]: "console hand-off",
-  [MSG.SECCOMP]: "seccomp hand-off",
-};
-
-export function protocolError(type: number): TsruncError {
-  const name = MESSAGE_NAMES[type] ?? "unknown message";
-  return new TsruncError(`unexpected ${name} (message ${type}) from the container process`);
 }
 
 /**

@@ -6,27 +6,16 @@
  */
 import { TsruncError } from "../errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
-import { MSG } from "../../ffi/messages.ts";
-import { executorPath } from "../../ffi/paths.ts";
 import { debug, warn } from "../log.ts";
 import type { OciProcess } from "../plan/build.ts";
 import { buildExecPlan } from "../plan/build_exec.ts";
-import { encodePlan } from "../plan/encode.ts";
-import { PHASE_CODES, type Plan } from "../plan/ops.ts";
+import type { Plan } from "../plan/ops.ts";
 import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
 import { hostLsm, passwdHome } from "./host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
 import { initAlive } from "../state/status.ts";
-import {
-  checkConsoleSocket,
-  expectedHandOffs,
-  protocolError,
-  receive,
-  sendSeccompFd,
-  takeConsole,
-  takeHandOff,
-  writePidFile,
-} from "./create.ts";
+import { checkConsoleSocket, sendSeccompFd, takeConsole, writePidFile } from "./create.ts";
+import { executorFds, ExecutorSession, REPORT_TIMEOUT_MS } from "./session.ts";
 import { hookState } from "../state/oci_state.ts";
 import type { StoredState } from "../state/store.ts";
 import { openContainer } from "./open.ts";
@@ -55,10 +44,6 @@ export interface Execed {
   /** The pty master, when the process has a terminal and no console socket took it. */
   ptyMaster?: number;
 }
-
-const SETUP_TIMEOUT_MS = 60_000;
-/** How often, while no message comes, whether the process has reached execve is checked. */
-const EXEC_CHECK_MS = 20;
 
 /** The proc names of the namespaces in NAMESPACE_FLAGS. */
 const PROC_NS: Record<string, string> = {
@@ -99,7 +84,7 @@ export function execProcess(options: ExecOptions): Execed {
       where,
       id: options.id,
       initPid: state.pid,
-      initPidfd: 5 + options.preserveFds,
+      initPidfd: executorFds(options.preserveFds).extra,
       joinFlags: namespacesToJoin(state.pid, status),
       noNewKeyring: state.noNewKeyring === true,
       preserveFds: options.preserveFds,
@@ -121,16 +106,6 @@ export function execProcess(options: ExecOptions): Execed {
     return runExecExecutor(built.plan, pidfd, options, cgroups, state);
   } finally {
     libcore.close(pidfd);
-  }
-}
-
-/** Whether pid still runs the file `file` is the stat of (false once it exec'd or exited). */
-function runsFile(pid: number, file: Deno.FileInfo): boolean {
-  try {
-    const exe = Deno.statSync(`/proc/${pid}/exe`);
-    return exe.dev === file.dev && exe.ino === file.ino;
-  } catch {
-    return false;
   }
 }
 
@@ -174,77 +149,27 @@ function runExecExecutor(
   cgroups: CgroupRecord | undefined,
   state: StoredState,
 ): Execed {
-  const [mine, theirs] = libcore.socketPair();
-  const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
-  const exeFd = libcore.sealedCopy(executorPath());
-  const executor = Deno.statSync(`/proc/self/fd/${exeFd}`);
-  const first = 3 + options.preserveFds;
-  const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
-  for (let fd = 3; fd < first; fd++) fdMap.push([fd, fd]);
-  fdMap.push([first, theirs], [first + 1, planFd], [first + 2, pidfd]);
-  let executorPid: number;
-  try {
-    executorPid = libcore.spawn(exeFd, [String(first), String(first + 1)], fdMap);
-  } finally {
-    libcore.close(theirs);
-    libcore.close(planFd);
-    libcore.close(exeFd);
-  }
-  let pid = 0;
+  const session = ExecutorSession.start(plan, options.preserveFds, pidfd);
   let ptyMaster: number | undefined;
   try {
-    let message = receive(mine, plan, SETUP_TIMEOUT_MS);
-    libcore.waitChildSync(executorPid);
-    if (message.type !== MSG.PID) {
-      throw new TsruncError(`unexpected message ${message.type} from the executor`);
-    }
-    pid = message.a;
+    const pid = session.waitPid();
     debug(`exec in ${options.id}: the executor joined the init's namespaces, cloned pid ${pid}`);
-    message = receive(mine, plan, SETUP_TIMEOUT_MS);
-    if (message.type !== MSG.PHASE || message.a !== PHASE_CODES.ready) {
-      throw protocolError(message.type);
-    }
+    session.waitPhase("ready", REPORT_TIMEOUT_MS);
     if (cgroups) addProcess(cgroups, pid);
     debug(`exec in ${options.id}: pid ${pid} is in the container's cgroups: go`);
-    libcore.send(mine, MSG.GO, 0, new Uint8Array());
-    const handOffs = expectedHandOffs(plan);
-    const deadline = Date.now() + SETUP_TIMEOUT_MS;
-    for (;;) {
-      try {
-        message = receive(mine, plan, EXEC_CHECK_MS);
-      } catch (error) {
-        if (!(error instanceof TsruncError)) throw error;
-        // EOF: the sync socket closed on execve (or the process died, which wait tells)
-        if (error.errno === libcore.ERRNO.EPIPE) break;
-        if (error.errno !== libcore.ERRNO.ETIMEDOUT) throw error;
-        // A copy of the socket held by anyone else would keep EOF from coming: the
-        // process's own exe says whether it is past execve (or gone).
-        if (!runsFile(pid, executor)) break;
-        if (Date.now() > deadline) {
-          throw new TsruncError(
-            `the exec'd process did not start within ${SETUP_TIMEOUT_MS / 1000} s`,
-          );
-        }
-        continue;
-      }
-      takeHandOff(message, handOffs);
-      if (message.type === MSG.CONSOLE) {
-        ptyMaster = takeConsole(message, options.consoleSocket);
-      } else {
-        sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid);
-      }
-    }
+    session.go();
+    session.serveUntilExec({
+      console: (message) => ptyMaster = takeConsole(message, options.consoleSocket),
+      seccomp: (message) => sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid),
+    });
     debug(`exec in ${options.id}: pid ${pid} exec'd the program`);
     if (options.pidFile) writePidFile(options.pidFile, pid);
     return { pid, ptyMaster };
   } catch (error) {
     if (ptyMaster !== undefined) libcore.close(ptyMaster);
-    if (pid > 0) {
-      libcore.kill(pid, 9);
-      libcore.waitChildSync(pid);
-    }
+    session.abort();
     throw error;
   } finally {
-    libcore.close(mine);
+    session.close();
   }
 }
