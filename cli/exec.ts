@@ -2,7 +2,7 @@
 import type { CommandContext } from "./commands.ts";
 import { TsruncError } from "../core/errors.ts";
 import { execProcess } from "../core/lifecycle/exec.ts";
-import { execProcessFromFlags } from "../core/spec/exec_process.ts";
+import type { ExecOverrides } from "../core/spec/exec_process.ts";
 import type { Process } from "../core/spec/types.ts";
 import { parseProcess } from "../core/spec/validate.ts";
 import { checkPassedFds } from "./create_options.ts";
@@ -21,14 +21,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     started = execProcess({
       root: ctx.globals.root,
       id,
-      processFor: (base) => {
-        const chosen = processOf(ctx, args, base);
-        const { process } = chosen;
-        if (process.terminal && !detach) {
-          process.consoleSize = outerTerminalSize() ?? process.consoleSize;
-        }
-        return chosen;
-      },
+      process: processOf(ctx, args),
+      terminalSize: detach ? undefined : outerTerminalSize(),
       detach,
       pidFile: flags["pid-file"] as string | undefined,
       consoleSocket: flags["console-socket"] as string | undefined,
@@ -44,12 +38,14 @@ export async function run(ctx: CommandContext): Promise<number> {
   return await waitInForeground(started.pid, started.ptyMaster, forwarder);
 }
 
-/** The process from --process, else the container's own (base) with the flags applied. */
+/**
+ * The process: a --process file, read and validated here, or the flags' overrides of the
+ * container's own process (core applies them to it).
+ */
 function processOf(
   ctx: CommandContext,
   args: string[],
-  base: Process | undefined,
-): { process: Process; where: string } {
+): { file: Process } | { overrides: ExecOverrides } {
   const { flags } = ctx;
   const path = flags.process as string | undefined;
   if (path) {
@@ -62,19 +58,20 @@ function processOf(
         : (error as Error).message;
       throw new TsruncError(`process.json: cannot read ${path}: ${reason}`);
     }
-    return { process: parseProcess(text, "process.json"), where: "process.json: process" };
+    return { file: parseProcess(text, "process.json") };
   }
-  const process = execProcessFromFlags(base, {
-    args,
-    cwd: flags.cwd as string | undefined,
-    env: flags.env as string[],
-    tty: flags.tty === true,
-    user: flags.user as string | undefined,
-    additionalGids: flags["additional-gids"] as string[],
-    caps: flags.cap as string[],
-    noNewPrivileges: flags["no-new-privs"] === true ? true : undefined,
-    apparmorProfile: flags.apparmor as string | undefined,
-    selinuxLabel: flags["process-label"] as string | undefined,
-  });
-  return { process, where: "config.json: process" };
+  return {
+    overrides: {
+      args,
+      cwd: flags.cwd as string | undefined,
+      env: flags.env as string[],
+      tty: flags.tty === true,
+      user: flags.user as string | undefined,
+      additionalGids: flags["additional-gids"] as string[],
+      caps: flags.cap as string[],
+      noNewPrivileges: flags["no-new-privs"] === true ? true : undefined,
+      apparmorProfile: flags.apparmor as string | undefined,
+      selinuxLabel: flags["process-label"] as string | undefined,
+    },
+  };
 }

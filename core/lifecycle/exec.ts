@@ -10,6 +10,7 @@ import { debug, warn } from "../log.ts";
 import type { OciProcess } from "../plan/build.ts";
 import { buildExecPlan } from "../plan/build_exec.ts";
 import type { Plan } from "../plan/ops.ts";
+import { type ExecOverrides, execProcessFromFlags } from "../spec/exec_process.ts";
 import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
 import { hostLsm, passwdHome } from "./host_facts.ts";
 import { NAMESPACE_FLAGS } from "../plan/tables.ts";
@@ -25,10 +26,12 @@ export interface ExecOptions {
   root: string;
   id: string;
   /**
-   * The process to start, given the container's own (from its state): the process and
-   * what names it in errors ("process.json: process" or "config.json: process").
+   * The process to start: a `--process` file's, already read and validated by the CLI,
+   * or the container's own (from its state) with the flags' overrides applied.
    */
-  processFor(base: OciProcess | undefined): { process: OciProcess; where: string };
+  process: { file: OciProcess } | { overrides: ExecOverrides };
+  /** A foreground terminal's size: the pty starts with it (over process.consoleSize). */
+  terminalSize?: { height: number; width: number };
   detach: boolean;
   pidFile?: string;
   consoleSocket?: string;
@@ -62,7 +65,13 @@ export function execProcess(options: ExecOptions): Execed {
   const opened = openContainer(options.root, options.id);
   const { state, status } = opened;
   opened.unlock();
-  const { process, where } = options.processFor(state.process);
+  const { process, where } = "file" in options.process
+    ? { process: options.process.file, where: "process.json: process" }
+    : {
+      process: execProcessFromFlags(state.process, options.process.overrides),
+      where: "config.json: process",
+    };
+  if (process.terminal && options.terminalSize) process.consoleSize = options.terminalSize;
   checkConsoleSocket(process.terminal === true, options.detach, options.consoleSocket);
   if (status === "stopped") throw new TsruncError("cannot exec in a stopped container");
   if (status === "paused" && !options.ignorePaused) {
