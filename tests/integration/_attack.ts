@@ -320,27 +320,40 @@ static void probe(int pid, const char *marker, char *line, size_t cap) {
            pid, name, capeff, exe, wr, environ, secret, root, host, pt);
 }
 
+/* A watch's work directory: its results in DIR/NAME (line-buffered, as out), the path of
+ * DIR/stop, and the time it started. */
+static int open_watch(const char *dir, const char *name, char *stop, size_t cap,
+                      struct timespec *start) {
+  char result[512];
+  snprintf(result, sizeof result, "%s/%s", dir, name);
+  snprintf(stop, cap, "%s/stop", dir);
+  out = fopen(result, "we");
+  if (!out) return -1;
+  setvbuf(out, NULL, _IOLBF, 0);
+  clock_gettime(CLOCK_MONOTONIC, start);
+  return 0;
+}
+
+/* Whether a watch goes on: less than SECONDS since start, and no stop file. */
+static int watching(const struct timespec *start, int seconds, const char *stop) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec - start->tv_sec < seconds && access(stop, F_OK) != 0;
+}
+
 /* Probes every other process every few ms for SECONDS; prints a line whenever what a
  * pid shows changes. */
 static int do_scan(int seconds, const char *marker, const char *dir) {
-  char result[512];
-  snprintf(result, sizeof result, "%s/scan", dir);
   char stop[512];
-  snprintf(stop, sizeof stop, "%s/stop", dir);
-  out = fopen(result, "we");
-  if (!out) return 1;
-  setvbuf(out, NULL, _IOLBF, 0);
+  struct timespec start;
+  if (open_watch(dir, "scan", stop, sizeof stop, &start) < 0) return 1;
   enum { MAXP = 256 };
   static int pids[MAXP];
   static char last[MAXP][1024];
   int npids = 0;
   touch(dir, "ready");
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
   int self = getpid();
-  for (;;) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec >= seconds || access(stop, F_OK) == 0) break;
+  while (watching(&start, seconds, stop)) {
     DIR *d = opendir("/proc");
     struct dirent *e;
     while (d && (e = readdir(d))) {
@@ -477,21 +490,14 @@ static int send_console(int sock, int pass) {
 /* Watches for exec helpers for SECS seconds and attacks each once (mode "helpers" or
  * "steal"). */
 static int do_watch(const char *mode, int seconds, const char *dir, const char *arg) {
-  char result[512], stop[512];
-  snprintf(result, sizeof result, "%s/result", dir);
-  snprintf(stop, sizeof stop, "%s/stop", dir);
-  out = fopen(result, "we");
-  if (!out) return 1;
-  setvbuf(out, NULL, _IOLBF, 0);
+  char stop[512];
+  struct timespec start;
+  if (open_watch(dir, "result", stop, sizeof stop, &start) < 0) return 1;
   enum { MAXP = 1024 };
   static int done[MAXP];
   int ndone = 0, self = getpid();
-  struct timespec start, now;
-  clock_gettime(CLOCK_MONOTONIC, &start);
   touch(dir, "ready");
-  for (;;) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec >= seconds || access(stop, F_OK) == 0) break;
+  while (watching(&start, seconds, stop)) {
     DIR *d = opendir("/proc");
     struct dirent *e;
     while (d && (e = readdir(d))) {
