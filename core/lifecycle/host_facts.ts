@@ -1,7 +1,6 @@
 /** Reads, from the host and the rootfs, the few facts buildPlan() needs. */
 import type { OciSpec } from "../spec/types.ts";
-import { type HostFacts, hostPath } from "../plan/build.ts";
-import { parseMountOptions } from "../plan/mount_options.ts";
+import { type HostFacts, hostPath, isBindMount } from "../plan/build.ts";
 
 /**
  * Gather HostFacts for a config; cgroupV1 lists the container's own cgroup directories
@@ -18,7 +17,7 @@ export function gatherHostFacts(
   let wantsCgroup = false;
   for (const mount of spec.mounts ?? []) {
     if (mount.type === "cgroup") wantsCgroup = true;
-    if (!parseMountOptions(mount.options ?? []).bind && mount.type !== "bind") continue;
+    if (!isBindMount(mount)) continue;
     const source = hostPath(bundle, mount.source ?? "");
     try {
       if (!Deno.statSync(source).isDirectory) fileSources.add(source);

@@ -437,10 +437,7 @@ function pushRootfs(
     pushMount(plan, input, mount, index, { warnings, readonlyLater, mountSources })
   );
 
-  const devBound = mounts.some((m) =>
-    cleanPath(m.destination) === "/dev" &&
-    (m.type === "bind" || parseMountOptions(m.options ?? []).bind)
-  );
+  const devBound = mounts.some((m) => cleanPath(m.destination) === "/dev" && isBindMount(m));
   if (!devBound) pushDevices(plan, input, newUserNs);
 
   // runc creates a missing cwd (before / may become read-only).
@@ -478,15 +475,21 @@ function pushRootfs(
   if (spec.root?.readonly) plan.push({ op: "readonlyRoot" });
 }
 
-type SpecMount = NonNullable<OciSpec["mounts"]>[number];
+export type SpecMount = NonNullable<OciSpec["mounts"]>[number];
+
+/**
+ * Whether a config mount is a bind: a `bind`/`rbind` option, or type "bind" even without
+ * one (runc 1.1.5 fails on that: "no such device").
+ */
+export function isBindMount(mount: SpecMount): boolean {
+  return mount.type === "bind" || parseMountOptions(mount.options ?? []).bind;
+}
 
 /** The host paths of the config's bind mounts, each once. */
 function bindSources(input: PlanInput): string[] {
   const sources = new Set<string>();
   for (const mount of input.spec.mounts ?? []) {
-    if (mount.type === "bind" || parseMountOptions(mount.options ?? []).bind) {
-      sources.add(hostPath(input.bundle, mount.source ?? ""));
-    }
+    if (isBindMount(mount)) sources.add(hostPath(input.bundle, mount.source ?? ""));
   }
   return [...sources];
 }
@@ -527,7 +530,7 @@ function pushMount(
   const data = options.data.join(",");
   const flags = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
 
-  // Type "bind" binds even without a bind option (runc 1.1.5 fails: "no such device").
+  // isBindMount()'s rule, on the options parsed above.
   if (options.bind || fstype === "bind") {
     const source = hostPath(input.bundle, mount.source ?? "");
     const kind = input.host.fileSources.has(source) ? "file" : "dir";
