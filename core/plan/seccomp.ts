@@ -10,10 +10,6 @@ import type { SeccompOp, SeccompRule } from "./ops.ts";
 
 const EPERM = 1;
 const ENOSYS = 38;
-/** The action values the ENOSYS stub compares the default with. */
-const SCMP_ACT_ALLOW = 0x7fff0000;
-const SCMP_ACT_LOG = 0x7ffc0000;
-const SCMP_ACT_ERRNO = 0x00050000;
 
 /** libseccomp's SCMP_ACT_* values (errno/trace data in the low 16 bits). */
 function actionValue(action: LinuxSeccompAction, errnoRet: number | undefined): number {
@@ -156,8 +152,11 @@ export function seccompOp(seccomp: LinuxSeccomp, where: string, loadNow = true):
   }
   // runc's ENOSYS stub: only where the default action would refuse an unknown syscall
   // with something other than ENOSYS.
-  const letsThrough = defaultAction === SCMP_ACT_ALLOW || defaultAction === SCMP_ACT_LOG ||
-    defaultAction === (SCMP_ACT_ERRNO | ENOSYS);
+  const letsThrough = [
+    actionValue("SCMP_ACT_ALLOW", undefined),
+    actionValue("SCMP_ACT_LOG", undefined),
+    actionValue("SCMP_ACT_ERRNO", ENOSYS),
+  ].includes(defaultAction);
   const enosysAbove = letsThrough
     ? []
     : [...new Set((seccomp.syscalls ?? []).flatMap((c) => c.names))];
