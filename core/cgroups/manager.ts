@@ -225,10 +225,7 @@ export function missingCgroupDirs(record: CgroupRecord): string[] {
   const layout = readLayout();
   const missing: string[] = [];
   for (const dir of Object.values(record.dirs)) {
-    const mountpoint = mountpointOf(layout, dir);
-    let at = mountpoint;
-    for (const part of dir.slice(mountpoint.length).split("/").filter(Boolean)) {
-      at = `${at}/${part}`;
+    for (const at of dirsDown(mountpointOf(layout, dir), dir)) {
       try {
         Deno.statSync(at);
       } catch {
@@ -239,11 +236,20 @@ export function missingCgroupDirs(record: CgroupRecord): string[] {
   return missing;
 }
 
-function makeDirs(dir: string, mountpoint: string, record: CgroupRecord): void {
+/** Each directory from below mountpoint down to dir, parents first. */
+function dirsDown(mountpoint: string, dir: string): string[] {
+  const dirs: string[] = [];
   let at = mountpoint;
   for (const part of dir.slice(mountpoint.length).split("/").filter(Boolean)) {
-    const parent = at;
     at = `${at}/${part}`;
+    dirs.push(at);
+  }
+  return dirs;
+}
+
+function makeDirs(dir: string, mountpoint: string, record: CgroupRecord): void {
+  let parent = mountpoint;
+  for (const at of dirsDown(mountpoint, dir)) {
     try {
       Deno.mkdirSync(at);
       record.created.push(at);
@@ -251,6 +257,7 @@ function makeDirs(dir: string, mountpoint: string, record: CgroupRecord): void {
       if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
     }
     inheritCpuset(parent, at);
+    parent = at;
   }
 }
 
