@@ -30,11 +30,11 @@ export async function run(ctx: CommandContext): Promise<number> {
 function pidsOf(root: string, id: string): number[] {
   const opened = openContainer(root, id);
   try {
-    if (opened.status !== "stopped") return containerPids(opened.state);
     try {
       return containerPids(opened.state);
-    } catch {
-      return []; // no cgroups (any more)
+    } catch (error) {
+      if (opened.status === "stopped") return []; // no cgroups (any more)
+      throw error;
     }
   } finally {
     opened.unlock();

@@ -7,7 +7,6 @@ import { forwardReady, hostNotifySocket, listenNotify } from "../core/lifecycle/
 import { startContainer } from "../core/lifecycle/start.ts";
 import { createOptions } from "./create_options.ts";
 import { mark } from "../core/timing.ts";
-import { initAlive } from "../core/state/status.ts";
 import { waitInitGone } from "../core/lifecycle/processes.ts";
 import { SignalForwarder, waitInForeground } from "./foreground.ts";
 
@@ -39,7 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     // exec fifo) has said why on the container's stderr, which is ours: its exit status
     // is the answer, not a second line that it stopped.
     // (It may still be exiting as start notices: a moment is allowed for that.)
-    const initFailed = !detach && (!initAlive(state) || waitInitGone(state, 1000));
+    const initFailed = !detach && waitInitGone(state, 1000);
     const status = initFailed ? await libcore.waitChild(state.pid).catch(() => -1) : -1;
     await deleteContainer(root, id, true).catch(() => {});
     if (status > 0) return status;
