@@ -33,13 +33,17 @@ int open_in_root(struct ctx *c, const char *path, int flags) {
   return open_in_root_how(c, path, flags, 0);
 }
 
+/* Whether fd is on a file system with statfs magic `magic` (any when 0). */
+static int on_fs(int fd, long magic) {
+  struct statfs sfs;
+  return !magic || (fstatfs(fd, &sfs) == 0 && (long)sfs.f_type == magic);
+}
+
 /* Opens path O_PATH when it resolves onto a file system with statfs magic `magic` (any
  * when 0); -EXDEV when it resolves somewhere else. */
 static int open_on_fs(struct ctx *c, const char *path, long magic) {
   int fd = open_in_root(c, path, O_PATH);
-  if (fd < 0 || !magic) return fd;
-  struct statfs sfs;
-  if (fstatfs(fd, &sfs) < 0 || (long)sfs.f_type != magic) {
+  if (fd >= 0 && !on_fs(fd, magic)) {
     close(fd);
     return -EXDEV;
   }
@@ -538,8 +542,7 @@ int op_write_file(struct ctx *c, const struct op *op) {
   int at = c->root_fd >= 0 ? open_in_root(c, target, O_PATH) : open(target, O_PATH | O_CLOEXEC);
   if (at < 0 && c->root_fd < 0) at = -errno;
   if (at < 0) return fail(c, at, "write %s", target);
-  struct statfs sfs;
-  if (op->ints[0] && (fstatfs(at, &sfs) < 0 || (long)sfs.f_type != (long)op->ints[0])) {
+  if (!on_fs(at, (long)op->ints[0])) {
     close(at);
     return not_on_fs(c, "write", target);
   }
