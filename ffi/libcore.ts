@@ -48,6 +48,7 @@ const FN = {
   GET_WINSIZE: 26,
   OPEN_WRITE: 27,
   RUN_HOOK: 28,
+  DETACH_MOUNT: 29,
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -276,6 +277,11 @@ export function termRestore(fd: number, saved: TermSettings): void {
 /** Open an existing file for writing (close-on-exec): its fd. */
 export function openWrite(path: string): number {
   return check(call(FN.OPEN_WRITE, ints(), cstr(path)), `open ${path}`);
+}
+
+/** Detach the mount on path (a last symlink not followed) with every mount below it. */
+export function detachMount(path: string): void {
+  check(call(FN.DETACH_MOUNT, ints(), cstr(path)), `unmount ${path}`);
 }
 
 /** The window size of the terminal on fd, or undefined when fd is no terminal. */

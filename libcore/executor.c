@@ -130,7 +130,7 @@ static int run_op(struct ctx *c, const struct op *op, int *is_child) {
   case OP_SYMLINK: return op_symlink(c, op);
   case OP_HOOK: return op_hook(c, op);
   case OP_PIVOT_ROOT: return op_pivot_root(c);
-  case OP_CHROOT: return op_chroot(c);
+  case OP_CHROOT: return op_chroot(c, op);
   case OP_DETACH_MOUNT: return op_detach_mount(c, op);
   case OP_MASK: return op_mask(c, op);
   case OP_READONLY_PATH: return op_readonly_path(c, op);

@@ -46,7 +46,7 @@ int op_mkdir(struct ctx *c, const struct op *op);
 int op_mknod(struct ctx *c, const struct op *op);
 int op_symlink(struct ctx *c, const struct op *op);
 int op_pivot_root(struct ctx *c);
-int op_chroot(struct ctx *c);
+int op_chroot(struct ctx *c, const struct op *op);
 int op_detach_mount(struct ctx *c, const struct op *op);
 int op_mask(struct ctx *c, const struct op *op);
 int op_readonly_path(struct ctx *c, const struct op *op);

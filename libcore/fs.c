@@ -446,10 +446,12 @@ int op_detach_mount(struct ctx *c, const struct op *op) {
   return 0;
 }
 
-int op_chroot(struct ctx *c) {
+/* ints: move the rootfs onto / first (--no-pivot; never in the caller's own mount
+ * namespace, whose / it would cover) */
+int op_chroot(struct ctx *c, const struct op *op) {
   close_mount_sources(c);
   if (fchdir(c->root_fd) < 0) return fail(c, -errno, "chdir into rootfs %s", c->root_path);
-  if (mount(c->root_path, "/", NULL, MS_MOVE, NULL) < 0)
+  if (op->ints[0] && mount(c->root_path, "/", NULL, MS_MOVE, NULL) < 0)
     return fail(c, -errno, "move rootfs %s onto /", c->root_path);
   if (chroot(".") < 0) return fail(c, -errno, "chroot into %s", c->root_path);
   if (chdir("/") < 0) return fail(c, -errno, "chdir /");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -239,6 +240,11 @@ int tsr_open_write(const char *path) {
   return fd < 0 ? -errno : fd;
 }
 
+/* Detaches the mount on path (not following a last symlink) with all mounts below it. */
+int tsr_detach_mount(const char *path) {
+  return umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 ? -errno : 0;
+}
+
 /* Runs a hook for tsrunc (prestart, createRuntime, poststart, poststop): see hook_run();
  * argv[0] is the config's, which Deno's spawn cannot do. strs: path, args..., env...,
  * input. */
@@ -272,6 +278,7 @@ enum {
   FN_PIDFD_POLL, FN_SEND_FD_TO, FN_TERM_RAW, FN_TERM_RESTORE, FN_COPY_WINSIZE,
   FN_PTY_PROXY, FN_PIPE, FN_DGRAM_BIND, FN_DGRAM_RECV, FN_DGRAM_SEND,
   FN_BPF_DEVICES, FN_OPEN_DIR, FN_GET_WINSIZE, FN_OPEN_WRITE, FN_RUN_HOOK,
+  FN_DETACH_MOUNT,
 };
 
 int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
@@ -329,6 +336,7 @@ int tsr_call(int32_t fn, int64_t *a, uint8_t *b0, uint8_t *b1) {
   case FN_BPF_DEVICES: return tsr_bpf_devices((int)a[0], (const struct tsr_dev_rule *)b0, (int32_t)a[1]);
   case FN_OPEN_DIR: return tsr_open_dir((const char *)b0);
   case FN_OPEN_WRITE: return tsr_open_write((const char *)b0);
+  case FN_DETACH_MOUNT: return tsr_detach_mount((const char *)b0);
   case FN_RUN_HOOK: {
     int32_t len = 0;
     int r = tsr_run_hook((const char *)b0, (int32_t)a[0], (int32_t)a[1], (int32_t)a[2], b1,

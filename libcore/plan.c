@@ -38,7 +38,7 @@ static const struct {
     [OP_SYMLINK] = {0, 2},
     [OP_HOOK] = {5, 1},
     [OP_PIVOT_ROOT] = {0, 0},
-    [OP_CHROOT] = {0, 0},
+    [OP_CHROOT] = {1, 0},
     [OP_MASK] = {1, 1},
     [OP_READONLY_PATH] = {1, 1},
     [OP_READONLY_ROOT] = {0, 0},

@@ -23,6 +23,7 @@ import {
   removeCgroups,
   v1MountSources,
 } from "../cgroups/manager.ts";
+import { detachRootfsBind, noteCallerMounts, noteRootfsBind } from "./caller_mounts.ts";
 import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { hookState, OCI_VERSION } from "../state/oci_state.ts";
 import { addNotifyMount, hostNotifySocket, makeNotifyDir } from "./notify.ts";
@@ -149,6 +150,9 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     cgroups,
     resources: spec.linux?.resources,
     seccomp: spec.linux?.seccomp,
+    callerMounts: (spec.linux?.namespaces ?? []).some((n) => n.type === "mount")
+      ? undefined
+      : noteCallerMounts(rootfs),
   };
   let ptyMaster: number | undefined;
   try {
@@ -166,6 +170,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     mark("cgroups made, state written");
     ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
     mark("created");
+    if (state.callerMounts) noteRootfsBind(state.callerMounts);
     state.createdDone = true;
     dir.write(state);
     if (options.pidFile) writePidFile(options.pidFile, state.pid);
@@ -178,6 +183,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     }
     removeCgroups(cgroups);
     removeIntelRdt(state.intelRdt);
+    if (state.callerMounts) detachRootfsBind(state.callerMounts);
     dir.remove();
     throw error;
   } finally {

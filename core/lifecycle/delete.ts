@@ -6,6 +6,7 @@ import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { removeCgroups } from "../cgroups/manager.ts";
 import { removeIntelRdt } from "../cgroups/intel_rdt.ts";
+import { detachRootfsBind } from "./caller_mounts.ts";
 import { containerPids, killAll, waitInitGone } from "./processes.ts";
 import { openContainer, type Opened } from "./open.ts";
 
@@ -39,6 +40,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       removeCgroups(state.cgroups);
     }
     removeIntelRdt(state.intelRdt);
+    if (state.callerMounts) detachRootfsBind(state.callerMounts);
     opened.dir.remove();
     const poststop = state.hooks?.poststop ?? [];
     if (poststop.length > 0) {

@@ -103,8 +103,19 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   const linux = spec.linux ?? {};
   const namespaces = linux.namespaces ?? [];
   const created = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
-  if (!namespaces.some((n) => n.type === "mount")) {
-    throw new TsruncError("config.json: linux.namespaces: a mount namespace is required");
+  // Without a mount namespace of its own the container's mounts are made in tsrunc's
+  // (the spec: it inherits the runtime's namespace), as runc makes them; masks and
+  // read-only paths, which would change the caller's own /proc and /sys, are refused, as
+  // runc refuses them.
+  const ownMountNs = namespaces.some((n) => n.type === "mount");
+  if (!ownMountNs) {
+    for (const key of ["maskedPaths", "readonlyPaths"] as const) {
+      if ((linux[key] ?? []).length > 0) {
+        throw new TsruncError(
+          `config.json: linux.${key}: requires a mount namespace of the container's own`,
+        );
+      }
+    }
   }
   const newUserNs = created.has("user");
 
@@ -184,7 +195,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     plan.push({ op: "domainname", name: spec.domainname });
   }
 
-  pushRootfs(plan, input, newUserNs, warnings, mountSources);
+  pushRootfs(plan, input, { newUserNs, ownMountNs, warnings, mountSources });
   // The file system is set up: what the init does from here on is small enough for any
   // memory limit (the user switch drops the rights to make a cgroup namespace).
   if (input.lateCgroupFd !== undefined) {
@@ -415,21 +426,36 @@ export function openPtyOp(process: OciProcess, proxied: boolean): PlanOp {
 }
 
 /** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
+/** What pushRootfs needs to know of the container's namespaces and its plan. */
+interface RootfsContext {
+  newUserNs: boolean;
+  /** The container has a mount namespace (new or joined): else its mounts are tsrunc's. */
+  ownMountNs: boolean;
+  warnings: string[];
+  mountSources: readonly string[];
+}
+
 function pushRootfs(
   plan: PlanOp[],
   input: PlanInput,
-  newUserNs: boolean,
-  warnings: string[],
-  mountSources: readonly string[],
+  { newUserNs, ownMountNs, warnings, mountSources }: RootfsContext,
 ) {
   const { spec } = input;
   const linux = spec.linux ?? {};
-  // Keep the container's mounts from propagating to the host: runc's default is rslave.
-  // A shared / would make pivot_root fail: "shared" is applied only after it.
-  const requested = linux.rootfsPropagation ? propagationFlag(linux.rootfsPropagation) : 0;
-  const rootPropagation = requested && !(requested & MS.SHARED) ? requested : MS.SLAVE | MS.REC;
-  plan.push({ op: "propagation", path: "/", flags: rootPropagation });
+  if (ownMountNs) {
+    // Keep the container's mounts from propagating to the host: runc's default is
+    // rslave. A shared / would make pivot_root fail: "shared" is applied only after it.
+    const requested = linux.rootfsPropagation ? propagationFlag(linux.rootfsPropagation) : 0;
+    const rootPropagation = requested && !(requested & MS.SHARED) ? requested : MS.SLAVE | MS.REC;
+    plan.push({ op: "propagation", path: "/", flags: rootPropagation });
+  }
   plan.push({ op: "openRoot", path: input.rootfs });
+  if (!ownMountNs) {
+    // In the caller's mount namespace the caller's / is left as it is (runc makes it
+    // rslave): the rootfs' own bind is made private instead, so that the mounts below it
+    // reach no other mount namespace. delete takes that bind away with all below it.
+    plan.push({ op: "propagation", path: input.rootfs, flags: MS.PRIVATE | MS.REC });
+  }
 
   const mounts = spec.mounts ?? [];
   const readonlyLater: PlanOp[] = [];
@@ -449,12 +475,15 @@ function pushRootfs(
   plan.push({ op: "sync", phase: "prestart", waitReply: true });
   for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook, "creating"));
 
-  if (input.noPivot) {
+  if (!ownMountNs) {
+    // The caller's / stays where it is.
+    plan.push({ op: "chroot", moveRoot: false });
+  } else if (input.noPivot) {
     // After a chroot the host's mounts are still in the container's mount namespace: a
     // whole procfs among them would let the container mount a fresh, unmasked one (the
     // kernel allows that while one is fully visible), so they go first, as with runc.
     for (const path of input.host.hostPseudoFsMounts ?? []) plan.push({ op: "detachMount", path });
-    plan.push({ op: "chroot" });
+    plan.push({ op: "chroot", moveRoot: true });
   } else {
     plan.push({ op: "pivotRoot" });
   }

@@ -63,7 +63,6 @@ function fields(op: PlanOp): Fields {
     case "becomeRoot":
     case "setsid":
     case "pivotRoot":
-    case "chroot":
     case "readonlyRoot":
     case "closeSync":
     case "waitStart":
@@ -121,6 +120,8 @@ function fields(op: PlanOp): Fields {
       return [[], [op.path]];
     case "detachMount":
       return [[], [op.path]];
+    case "chroot":
+      return [[op.moveRoot ? 1 : 0], []];
     case "dumpable":
       return [[op.dumpable ? 1 : 0], []];
     case "writeFile":

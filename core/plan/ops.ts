@@ -283,9 +283,13 @@ export interface PivotRootOp {
   op: "pivotRoot";
 }
 
-/** --no-pivot: move the rootfs onto / and chroot into it. */
+/**
+ * chroot into the rootfs: with --no-pivot after moving it onto / (moveRoot); without a
+ * mount namespace of the container's own in place, since / is then the caller's.
+ */
 export interface ChrootOp {
   op: "chroot";
+  moveRoot: boolean;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { TsruncError } from "../errors.ts";
 import type { CgroupRecord } from "../cgroups/manager.ts";
 import type { RdtRecord } from "../cgroups/intel_rdt.ts";
+import type { CallerMounts } from "../lifecycle/caller_mounts.ts";
 import type { LinuxResources, LinuxSeccomp, OciSpec } from "../spec/types.ts";
 
 /** What tsrunc keeps about a container (runtime-spec state plus its own fields). */
@@ -38,6 +39,8 @@ export interface StoredState {
   intelRdt?: RdtRecord;
   /** linux.resources as last applied (create, then each `update`). */
   resources?: LinuxResources;
+  /** No mount namespace of its own: its rootfs bind in the caller's, which delete detaches. */
+  callerMounts?: CallerMounts;
 }
 
 /** A hook as the config gives it. */

@@ -722,10 +722,41 @@ Deno.test("buildPlan() refuses a hostname without a new uts namespace", () => {
   assertTsruncError(() => plan(spec), /uts/);
 });
 
-Deno.test("buildPlan() requires a mount namespace", () => {
+Deno.test("buildPlan() without a mount namespace mounts in the caller's, under a private rootfs bind", () => {
   const spec = baseSpec();
   spec.linux!.namespaces = [{ type: "pid" }];
-  assertTsruncError(() => plan(spec), /mount namespace/);
+  const p = plan(spec);
+  // The caller's / is not touched: no propagation change of "/" before the chroot, and
+  // no move of the rootfs onto it.
+  const chroot = indexOf(p, (op) => op.op === "chroot", "chroot");
+  assertEquals(p[chroot], { op: "chroot", moveRoot: false });
+  assertEquals(ofType(p, "pivotRoot"), []);
+  const openRoot = indexOf(p, (op) => op.op === "openRoot", "openRoot");
+  assertEquals(p[openRoot + 1], {
+    op: "propagation",
+    path: ROOTFS,
+    flags: MS.PRIVATE | MS.REC,
+  });
+  assertEquals(
+    p.slice(0, chroot).filter((op) => op.op === "propagation" && op.path === "/"),
+    [],
+  );
+  // --no-pivot changes nothing there: no host mount is detached.
+  const noPivot = plan(spec, { noPivot: true, host: { hostPseudoFsMounts: ["/proc"] } });
+  assertEquals(ofType(noPivot, "detachMount"), []);
+  assertEquals(ofType(noPivot, "chroot"), [{ op: "chroot", moveRoot: false }]);
+});
+
+Deno.test("buildPlan() refuses masks and read-only paths without a mount namespace", () => {
+  for (const key of ["maskedPaths", "readonlyPaths"] as const) {
+    const spec = baseSpec();
+    spec.linux!.namespaces = [];
+    spec.linux![key] = ["/proc/kcore"];
+    assertTsruncError(
+      () => plan(spec),
+      new RegExp(`^config.json: linux.${key}: requires a mount namespace`),
+    );
+  }
 });
 
 Deno.test("buildPlan() joins runc's _ses.<id> session keyring unless --no-new-keyring", () => {

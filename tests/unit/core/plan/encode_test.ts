@@ -248,7 +248,7 @@ const SAMPLES: PlanOp[] = [
     inRootfsDir: true,
   },
   { op: "pivotRoot" },
-  { op: "chroot" },
+  { op: "chroot", moveRoot: true },
   { op: "mask", path: "/m", fsMagic: 0 },
   { op: "readonlyPath", path: "/r", fsMagic: 0 },
   { op: "readonlyRoot" },
