@@ -5,7 +5,7 @@
  */
 import { COMMANDS, GLOBAL_FLAGS, type Globals } from "./cli/commands.ts";
 import { parseFlags } from "./cli/flags.ts";
-import { osErrorText, TsruncError } from "./core/errors.ts";
+import { osErrorText, TsruncError } from "./base/errors.ts";
 import { configureLog, logError } from "./core/log.ts";
 import { mark } from "./core/timing.ts";
 

@@ -1,5 +1,5 @@
 /** The flags create and run share, as CreateOptions. */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 import type { CreateOptions } from "../core/lifecycle/create.ts";
 import type { CommandContext } from "./commands.ts";
 import { outerTerminalSize } from "./foreground.ts";

@@ -5,7 +5,7 @@
  */
 import type { CommandContext } from "./commands.ts";
 import { writeOut } from "./output.ts";
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
 import { oomKills, readStats } from "../core/cgroups/stats.ts";
 import type { CgroupRecord } from "../core/cgroups/manager.ts";

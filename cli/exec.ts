@@ -1,6 +1,6 @@
 /** tsrunc exec [options] <container-id> <command> [args...] | -p process.json <container-id> */
 import type { CommandContext } from "./commands.ts";
-import { TsruncError } from "../core/errors.ts";
+import { wrapError } from "../base/errors.ts";
 import { execProcess } from "../core/lifecycle/exec.ts";
 import type { ExecOverrides } from "../core/spec/exec_process.ts";
 import type { Process } from "../core/spec/types.ts";
@@ -53,10 +53,7 @@ function processOf(
     try {
       text = Deno.readTextFileSync(path);
     } catch (error) {
-      const reason = error instanceof Deno.errors.NotFound
-        ? "no such file or directory"
-        : (error as Error).message;
-      throw new TsruncError(`process.json: cannot read ${path}: ${reason}`);
+      throw wrapError(`process.json: cannot read ${path}`, error);
     }
     return { file: parseProcess(text, "process.json") };
   }

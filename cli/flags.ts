@@ -2,7 +2,7 @@
  * A small flag parser in urfave/cli's manner (what runc uses): `--flag value`,
  * `--flag=value`, `-f value`, boolean flags, repeatable lists, `--` ends the flags.
  */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 
 /** How a flag takes its value. */
 export type FlagKind = "bool" | "string" | "int" | "list";

@@ -1,5 +1,5 @@
 /** tsrunc list [--format table|json] [--quiet] */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 import type { CommandContext } from "./commands.ts";
 import { containerStatus } from "../core/state/status.ts";
 import { stateOutput } from "../core/state/oci_state.ts";

@@ -1,5 +1,5 @@
 /** Commands whose issue has not been done yet say so plainly. */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 import type { CommandModule } from "./commands.ts";
 
 /** A command module that fails with a clear message. */

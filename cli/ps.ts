@@ -1,6 +1,6 @@
 /** tsrunc ps [--format table|json] <container-id> [ps options] */
 import type { CommandContext } from "./commands.ts";
-import { TsruncError, wrapError } from "../core/errors.ts";
+import { TsruncError, wrapError } from "../base/errors.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
 import { containerPids } from "../core/lifecycle/processes.ts";
 import { writeOut } from "./output.ts";

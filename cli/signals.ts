@@ -1,5 +1,5 @@
 /** Signal names and numbers on Linux x86-64, for kill. */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 
 const SIGNALS: Readonly<Record<string, number>> = {
   SIGHUP: 1,

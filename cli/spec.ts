@@ -5,7 +5,7 @@
  */
 
 import { defaultSpec } from "../core/spec/default_spec.ts";
-import { describeFsError, TsruncError } from "../core/errors.ts";
+import { describeFsError, TsruncError } from "../base/errors.ts";
 
 /** Options of specCommand(). */
 export interface SpecCommandOptions {

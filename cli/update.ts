@@ -1,6 +1,6 @@
 /** tsrunc update [flags] <container-id>, or -r FILE|- with a JSON LinuxResources. */
 import type { CommandContext } from "./commands.ts";
-import { TsruncError } from "../core/errors.ts";
+import { wrapError } from "../base/errors.ts";
 import { updateContainer } from "../core/lifecycle/update.ts";
 import { intelRdtFromFlags, updateFromFlags } from "../core/cgroups/resources.ts";
 import { parseResources } from "../core/spec/validate.ts";
@@ -31,7 +31,7 @@ function readFile(path: string): string {
   try {
     return Deno.readTextFileSync(path);
   } catch (error) {
-    throw new TsruncError(`--resources ${path}: ${(error as Error).message}`);
+    throw wrapError(`--resources ${path}`, error);
   }
 }
 

@@ -3,7 +3,7 @@
  * poststart, poststop. Each gets the state JSON on stdin, its own args and env, and is
  * killed at its timeout. (createContainer and startContainer run in the executor.)
  */
-import { TsruncError } from "./errors.ts";
+import { TsruncError, wrapError } from "../base/errors.ts";
 import type { HookSpec } from "./state/store.ts";
 import * as libcore from "../ffi/libcore.ts";
 
@@ -29,9 +29,7 @@ async function runHook(kind: string, hook: HookSpec, state: string): Promise<voi
       (hook.timeout ?? 0) * 1000,
     );
   } catch (error) {
-    throw new TsruncError(`${kind} hook ${hook.path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw wrapError(`${kind} hook ${hook.path}`, error);
   }
   if (result.timedOut) {
     throw new TsruncError(`${kind} hook ${hook.path} did not finish within ${hook.timeout} s`);

@@ -3,7 +3,7 @@
  * (`--log-format json`: {"level","msg","time"} lines, which containerd reads; text:
  * logrus' `time="..." level=... msg="..."`), and warnings also to stderr otherwise.
  */
-import { describeFsError, TsruncError } from "./errors.ts";
+import { describeFsError, TsruncError } from "../base/errors.ts";
 
 /** Log settings from the global flags. */
 export interface LogOptions {

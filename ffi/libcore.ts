@@ -2,7 +2,7 @@
  * Deno.dlopen bindings of libcore.so: one symbol table and thin typed wrappers that turn
  * `-errno` into a TsruncError. No decisions here.
  */
-import { TsruncError } from "../core/errors.ts";
+import { ERRNO, errnoText, TsruncError } from "../base/errors.ts";
 import { libcorePath } from "./paths.ts";
 
 const SYMBOLS = {
@@ -83,47 +83,6 @@ function ints(...values: number[]): BigInt64Array<ArrayBuffer> {
   values.forEach((v, i) => a[i] = BigInt(v));
   return a;
 }
-
-const ERRNO_NAMES: Record<number, string> = {
-  1: "operation not permitted",
-  2: "no such file or directory",
-  3: "no such process",
-  4: "interrupted system call",
-  5: "input/output error",
-  7: "argument list too long",
-  8: "exec format error",
-  9: "bad file descriptor",
-  10: "no child processes",
-  11: "resource temporarily unavailable",
-  12: "cannot allocate memory",
-  13: "permission denied",
-  16: "device or resource busy",
-  17: "file exists",
-  18: "invalid cross-device link",
-  19: "no such device",
-  20: "not a directory",
-  21: "is a directory",
-  22: "invalid argument",
-  24: "too many open files",
-  28: "no space left on device",
-  30: "read-only file system",
-  32: "broken pipe",
-  36: "file name too long",
-  38: "function not implemented",
-  39: "directory not empty",
-  40: "too many levels of symbolic links",
-  71: "protocol error",
-  95: "operation not supported",
-  110: "connection timed out",
-};
-
-/** strerror-like lowercase text for an errno, as Go's syscall.Errno prints it. */
-export function errnoText(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
-}
-
-/** errno values tsrunc branches on. */
-export const ERRNO = { ENOENT: 2, ESRCH: 3, ECHILD: 10, EPIPE: 32, ETIMEDOUT: 110 } as const;
 
 function check(result: number, what: string): number {
   if (result < 0) {

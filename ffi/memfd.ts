@@ -2,7 +2,7 @@
  * Sealed memfds made through libc (libcore cannot make them for itself: it is what gets
  * loaded from one). Used only when the native files are embedded (ffi/paths.ts).
  */
-import { TsruncError } from "../core/errors.ts";
+import { TsruncError } from "../base/errors.ts";
 
 const LIBC_SYMBOLS = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },

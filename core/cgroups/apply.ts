@@ -6,7 +6,7 @@
  * (a file that may be missing, a fallback file, a value refused until a companion value is
  * written) are carried by each write.
  */
-import { TsruncError } from "../errors.ts";
+import { describeFsError, ERRNO, errnoOf, TsruncError } from "../../base/errors.ts";
 import type { CgroupWrite } from "./resources.ts";
 
 /** Options of applyWrites(). */
@@ -46,25 +46,25 @@ export function applyWrites(
     try {
       writeFile(path, w.value);
     } catch (error) {
-      const code = codeOf(error);
-      if (code === "ENOENT" && w.ifExists) continue;
-      if (code === "ENOENT" && w.fallback) {
+      const errno = errnoOf(error);
+      if (errno === ERRNO.ENOENT && w.ifExists) continue;
+      if (errno === ERRNO.ENOENT && w.fallback) {
         checkName(w.fallback.file);
         const other = `${dir}/${w.fallback.file}`;
         try {
           writeFile(other, w.fallback.value);
         } catch (error2) {
-          if (codeOf(error2) === "ENOENT") {
+          if (errnoOf(error2) === ERRNO.ENOENT) {
             throw new TsruncError(
               `cgroup file ${path} does not exist, nor ${w.fallback.file} (is the controller enabled?)`,
-              { errno: 2, cause: error2 },
+              { errno: ERRNO.ENOENT, cause: error2 },
             );
           }
           throw writeError(other, w.fallback.value, error2);
         }
         continue;
       }
-      if (code === "EINVAL" && w.deferOnEinval && !w.retry) {
+      if (errno === ERRNO.EINVAL && w.deferOnEinval && !w.retry) {
         deferred.add(key);
         continue;
       }
@@ -86,15 +86,14 @@ function checkName(file: string): void {
 }
 
 function writeError(path: string, value: string, error: unknown): TsruncError {
-  const code = codeOf(error);
   const errno = errnoOf(error);
-  if (code === "ENOENT") {
+  if (errno === ERRNO.ENOENT) {
     const hint = /\/memory\.(memsw|swap)\./.test(path)
       ? "is swap accounting enabled?"
       : "is the controller enabled?";
     return new TsruncError(`cgroup file ${path} does not exist (${hint})`, { errno, cause: error });
   }
-  if (code === "EBUSY" && path.endsWith("/memory.limit_in_bytes")) {
+  if (errno === ERRNO.EBUSY && path.endsWith("/memory.limit_in_bytes")) {
     // runc's message: the kernel cannot set a limit below the usage it cannot reclaim.
     const dir = path.slice(0, path.lastIndexOf("/"));
     const usage = readNumber(`${dir}/memory.usage_in_bytes`);
@@ -106,10 +105,13 @@ function writeError(path: string, value: string, error: unknown): TsruncError {
       );
     }
   }
-  return new TsruncError(`cannot write ${JSON.stringify(value)} to ${path}: ${reason(error)}`, {
-    errno,
-    cause: error,
-  });
+  return new TsruncError(
+    `cannot write ${JSON.stringify(value)} to ${path}: ${describeFsError(error)}`,
+    {
+      errno,
+      cause: error,
+    },
+  );
 }
 
 function readNumber(path: string): string | undefined {
@@ -119,34 +121,4 @@ function readNumber(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Deno's errors carry the errno name in `code` (ENOENT, EINVAL, EBUSY...). */
-function codeOf(error: unknown): string | undefined {
-  if (error instanceof Deno.errors.NotFound) return "ENOENT";
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function errnoOf(error: unknown): number | undefined {
-  const match = /\(os error (\d+)\)/.exec(error instanceof Error ? error.message : "");
-  return match ? Number(match[1]) : ERRNO[codeOf(error) ?? ""];
-}
-
-const ERRNO: Record<string, number> = {
-  EPERM: 1,
-  ENOENT: 2,
-  EACCES: 13,
-  EBUSY: 16,
-  EINVAL: 22,
-  ENOSPC: 28,
-  EROFS: 30,
-  ERANGE: 34,
-};
-
-/** The kernel's reason, lowercase as strerror's, without Deno's "(os error N): ..." tail. */
-function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const text = message.replace(/ \(os error \d+\).*$/s, "");
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

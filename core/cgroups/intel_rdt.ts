@@ -3,7 +3,7 @@
  * (closID, else the container id) under /sys/fs/resctrl with the schemata lines, and the
  * init in its tasks. Where resctrl is not mounted, asking for it is a clear error.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError, wrapError } from "../../base/errors.ts";
 import type { LinuxIntelRdt } from "../spec/types.ts";
 
 const RESCTRL = "/sys/fs/resctrl";
@@ -56,7 +56,7 @@ export function applyIntelRdt(rdt: LinuxIntelRdt, id: string, pid: number): RdtR
     created = true;
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) {
-      throw new TsruncError(`resctrl group ${dir}: ${(error as Error).message}`);
+      throw wrapError(`resctrl group ${dir}`, error);
     }
   }
   try {
@@ -75,7 +75,7 @@ export function writeSchemata(dir: string, lines: string[]): void {
     try {
       Deno.writeTextFileSync(`${dir}/schemata`, line + "\n");
     } catch (error) {
-      throw new TsruncError(`resctrl ${dir}/schemata: "${line}": ${(error as Error).message}`);
+      throw wrapError(`resctrl ${dir}/schemata: "${line}"`, error);
     }
   }
 }

@@ -9,7 +9,7 @@
  *   hierarchy, a relative one (and the default, the container id) from the cgroup
  *   tsrunc itself is in.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 
 /** One cgroup hierarchy a container gets a directory in. */
 export interface Hierarchy {

@@ -5,7 +5,7 @@
  * this module does the file system work and remembers what it made, so `delete` removes
  * exactly that and never a cgroup it did not create.
  */
-import { describeFsError, TsruncError } from "../errors.ts";
+import { describeFsError, TsruncError, wrapError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
@@ -104,7 +104,7 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
       record.dirs = {};
       return;
     }
-    throw new TsruncError(`create cgroup: ${(error as Error).message}`, { cause: error });
+    throw wrapError(`create cgroup`, error);
   }
   // A cgroup that was there already (runc's two checks): a frozen one would freeze the
   // executor the moment it joins, and every wait on it after that.
@@ -147,7 +147,7 @@ function attachDeviceFilter(dir: string, rules: DeviceRule[]): void {
   try {
     libcore.bpfDevices(fd, rules);
   } catch (error) {
-    throw new TsruncError(`cgroup ${dir}: device filter: ${(error as Error).message}`);
+    throw wrapError(`cgroup ${dir}: device filter`, error);
   } finally {
     libcore.close(fd);
   }
@@ -360,7 +360,7 @@ export function addProcess(record: CgroupRecord, pid: number, except?: string): 
     try {
       Deno.writeTextFileSync(`${dir}/cgroup.procs`, String(pid));
     } catch (error) {
-      throw new TsruncError(`add pid ${pid} to cgroup ${dir}: ${(error as Error).message}`);
+      throw wrapError(`add pid ${pid} to cgroup ${dir}`, error);
     }
   }
 }

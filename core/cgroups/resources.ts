@@ -12,7 +12,7 @@
  * bug (hugetlb rsvd limits, 1.1.10; unlimited memory with a swap limit on v2, 1.2.1; a missing
  * v2 swap file when swap is only disabled or unlimited, 1.2.0) the later behaviour is used.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import type {
   LinuxCpu,
   LinuxIntelRdt,

@@ -8,6 +8,7 @@
  * that somebody put on top since, is never touched.
  */
 import * as libcore from "../../ffi/libcore.ts";
+import { wrapError } from "../../base/errors.ts";
 import { warn } from "../log.ts";
 
 /** Where the rootfs bind of a container without a mount namespace is (StoredState). */
@@ -43,7 +44,7 @@ export function detachRootfsBind(record: CallerMounts): void {
   try {
     libcore.detachMount(record.path);
   } catch (error) {
-    warn(`the container's mounts on ${record.path}: ${(error as Error).message}`);
+    warn(wrapError(`the container's mounts on ${record.path}`, error).message);
   }
 }
 

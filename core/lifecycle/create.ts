@@ -3,7 +3,7 @@
  * it (id maps, prestart/createRuntime hooks) until the init reports `created`. Any
  * failure kills the init and removes the state directory: nothing is left behind.
  */
-import { describeFsError, TsruncError, wrapError } from "../errors.ts";
+import { describeFsError, TsruncError, wrapError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import { mark } from "../timing.ts";
@@ -276,9 +276,7 @@ export function sendSeccompFd(
     try {
       libcore.sendFdTo(path, message.fd, processState);
     } catch (error) {
-      throw new TsruncError(
-        `config.json: linux.seccomp.listenerPath: ${(error as Error).message}`,
-      );
+      throw wrapError(`config.json: linux.seccomp.listenerPath`, error);
     }
   } finally {
     libcore.close(message.fd);
@@ -317,7 +315,7 @@ export function takeConsole(
   try {
     libcore.sendFdTo(consoleSocket, message.fd, message.payload);
   } catch (error) {
-    throw new TsruncError(`--console-socket: ${(error as Error).message}`);
+    throw wrapError(`--console-socket`, error);
   } finally {
     libcore.close(message.fd);
   }
@@ -396,7 +394,7 @@ function runIdMapHelper(
   } catch (error) {
     throw new TsruncError(
       `${helper}: ${
-        (error as Error).message
+        describeFsError(error)
       }: mapping several ids as a user needs ${helper} (Debian package uidmap)`,
     );
   }

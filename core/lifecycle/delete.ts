@@ -1,5 +1,5 @@
 /** delete: remove a stopped (or, with --force, any) container and run poststop hooks. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import { runHooks } from "../hooks.ts";
 import { debug, warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";

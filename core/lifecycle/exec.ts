@@ -4,7 +4,7 @@
  * container's pid namespace) and exits; the process sets itself up and execs. The sync
  * socket's EOF (it is close-on-exec) tells tsrunc that the program runs.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import type { OciProcess } from "../plan/build.ts";

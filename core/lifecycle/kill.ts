@@ -1,5 +1,5 @@
 /** kill: send a signal to the container's init, or with --all to all its processes. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import { killAll, signalInit } from "./processes.ts";
 import { openContainer } from "./open.ts";
 

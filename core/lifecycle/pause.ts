@@ -1,5 +1,5 @@
 /** pause / resume: freeze and thaw every process of a container through its cgroup. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import { canFreeze, setFrozen } from "../cgroups/manager.ts";
 import { openContainer } from "./open.ts";
 

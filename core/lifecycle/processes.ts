@@ -1,5 +1,5 @@
 /** The processes of a container, and signalling them. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { initAlive } from "../state/status.ts";
 import type { StoredState } from "../state/store.ts";

@@ -4,7 +4,7 @@
  * the phases, go, the fd hand-offs) with one wording for unexpected messages and one
  * timeout policy. A session that fails kills and reaps the process it reported.
  */
-import { TsruncError } from "../errors.ts";
+import { ERRNO, errnoText, TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { ERROR_EXPLAINED, MSG } from "../../ffi/messages.ts";
 import { executorPath } from "../../ffi/paths.ts";
@@ -132,8 +132,8 @@ export class ExecutorSession {
       } catch (error) {
         if (!(error instanceof TsruncError)) throw error;
         // EOF: the socket closed on execve (or the process died, which wait tells)
-        if (error.errno === libcore.ERRNO.EPIPE) return;
-        if (error.errno !== libcore.ERRNO.ETIMEDOUT) throw error;
+        if (error.errno === ERRNO.EPIPE) return;
+        if (error.errno !== ERRNO.ETIMEDOUT) throw error;
         if (!runsFile(this.pid, this.#executor)) return;
         if (Date.now() > deadline) {
           throw new TsruncError(
@@ -181,17 +181,17 @@ export class ExecutorSession {
     try {
       message = libcore.recv(this.#socket, timeoutMs);
     } catch (error) {
-      if (error instanceof TsruncError && error.errno === libcore.ERRNO.EPIPE) {
+      if (error instanceof TsruncError && error.errno === ERRNO.EPIPE) {
         throw new TsruncError("container process exited during setup", {
-          errno: libcore.ERRNO.EPIPE,
+          errno: ERRNO.EPIPE,
         });
       }
-      if (error instanceof TsruncError && error.errno === libcore.ERRNO.ETIMEDOUT) {
+      if (error instanceof TsruncError && error.errno === ERRNO.ETIMEDOUT) {
         throw new TsruncError(
           `container process did not answer within ${
             timeoutMs / 1000
           } s (waiting for ${waitingFor})`,
-          { errno: libcore.ERRNO.ETIMEDOUT },
+          { errno: ERRNO.ETIMEDOUT },
         );
       }
       throw error;
@@ -211,7 +211,7 @@ export class ExecutorSession {
       const errno = message.b & ~ERROR_EXPLAINED;
       const text = message.b & ERROR_EXPLAINED
         ? message.payload
-        : `${message.payload}: ${libcore.errnoText(errno)}`;
+        : `${message.payload}: ${errnoText(errno)}`;
       throw new TsruncError(text, { errno });
     }
     return message;

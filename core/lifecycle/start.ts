@@ -1,5 +1,5 @@
 /** start: let the created init go on to exec the user's program, then poststart hooks. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { runHooks } from "../hooks.ts";
 import { debug, warn } from "../log.ts";

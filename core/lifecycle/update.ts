@@ -1,5 +1,5 @@
 /** update: change a container's resource limits live, and remember them. */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import { setResources } from "../cgroups/manager.ts";
 import { mergeResources } from "../cgroups/resources.ts";
 import type { LinuxIntelRdt, LinuxResources } from "../spec/types.ts";

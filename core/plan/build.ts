@@ -10,7 +10,7 @@
  * report created, wait for `start`, startContainer hooks, execve.
  */
 import type { OciSpec } from "../spec/types.ts";
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
 import type { Plan, PlanOp, SeccompLoadOp, SeccompOp } from "./ops.ts";
 import { seccompOp } from "./seccomp.ts";

@@ -4,7 +4,7 @@
  * default action is dropped, conditions on one argument given twice become one rule each).
  * Syscall names are resolved by the executor: unknown ones are skipped, as runc does.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import type { LinuxSeccomp, LinuxSeccompAction } from "../spec/types.ts";
 import type { SeccompOp, SeccompRule } from "./ops.ts";
 

@@ -6,7 +6,7 @@
  * namespace, net.* with a network namespace that is not the runtime's own,
  * kernel.domainname with a uts namespace (kernel.hostname has the `hostname` field).
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import type { OciSpec } from "../spec/types.ts";
 import type { WriteFileOp } from "./ops.ts";
 import { PROC_SUPER_MAGIC } from "./tables.ts";

@@ -2,7 +2,7 @@
  * The process `exec` starts without --process: the container's own process with
  * runc's command-line overrides. Pure, for unit tests.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import type { Process } from "./types.ts";
 
 /** exec's command-line flags that shape the process. */

@@ -29,7 +29,7 @@ import {
   record,
   string,
 } from "./_schema.ts";
-import { TsruncError } from "../errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 import type { LinuxNamespaceType, LinuxResources, OciSpec, Process } from "./types.ts";
 
 /** Options of parseConfig() and parseProcess(). */

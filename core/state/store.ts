@@ -3,7 +3,7 @@
  * state.json (written atomically: temp file + rename), the exec fifo, and a lock file
  * that serialises commands on one container.
  */
-import { TsruncError } from "../errors.ts";
+import { TsruncError, wrapError } from "../../base/errors.ts";
 import type { CgroupRecord } from "../cgroups/manager.ts";
 import type { RdtRecord } from "../cgroups/intel_rdt.ts";
 import type { CallerMounts } from "../lifecycle/caller_mounts.ts";
@@ -98,7 +98,7 @@ export class ContainerDir {
         if (this.removeIfAbandoned()) return this.create();
         throw new TsruncError(`container with id ${this.id} already exists`);
       }
-      throw new TsruncError(`create state directory ${this.path}: ${(error as Error).message}`);
+      throw wrapError(`create state directory ${this.path}`, error);
     }
   }
 

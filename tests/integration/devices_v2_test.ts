@@ -10,7 +10,7 @@
 import { assert, assertEquals, assertNotEquals, assertStringIncludes } from "./_assert.ts";
 import { IS_ROOT, sleep } from "./_helpers.ts";
 import { bpfDevices, close, type DeviceRule, openDir, packDeviceRules } from "../../ffi/libcore.ts";
-import { TsruncError } from "../../core/errors.ts";
+import { TsruncError } from "../../base/errors.ts";
 
 const ignore = !IS_ROOT;
 const EPERM_TEXT = "Operation not permitted";

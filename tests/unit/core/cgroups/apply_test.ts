@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { applyWrites } from "../../../../core/cgroups/apply.ts";
 import { type CgroupWrite, v1Writes, v2Writes } from "../../../../core/cgroups/resources.ts";
-import { TsruncError } from "../../../../core/errors.ts";
+import { TsruncError } from "../../../../base/errors.ts";
 
 /** A temporary directory with one empty file per name (and sub-directories for v1). */
 function cgroupDir(files: string[]): string {

@@ -20,7 +20,7 @@ import {
   v2Writes,
 } from "../../../../core/cgroups/resources.ts";
 import type { LinuxResources } from "../../../../core/spec/types.ts";
-import { TsruncError } from "../../../../core/errors.ts";
+import { TsruncError } from "../../../../base/errors.ts";
 
 const G = 1024 ** 3;
 const M = 1024 ** 2;

@@ -13,7 +13,7 @@ import {
 import type { Plan, PlanOp } from "../../../../core/plan/ops.ts";
 import { MOUNT_ATTR, MS } from "../../../../core/plan/mount_options.ts";
 import type { OciSpec } from "../../../../core/spec/types.ts";
-import { TsruncError } from "../../../../core/errors.ts";
+import { TsruncError } from "../../../../base/errors.ts";
 
 const BUNDLE = "/b";
 const ROOTFS = "/b/rootfs";

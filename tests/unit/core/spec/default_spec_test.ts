@@ -1,7 +1,7 @@
 import { defaultSpec, OCI_VERSION } from "../../../../core/spec/default_spec.ts";
 import { parseConfig } from "../../../../core/spec/validate.ts";
 import { specCommand } from "../../../../cli/spec.ts";
-import { TsruncError } from "../../../../core/errors.ts";
+import { TsruncError } from "../../../../base/errors.ts";
 
 // Minimal assertions (Deno std is not reachable here, and node:assert needs @types/node).
 function assert(condition: unknown, message = "assertion failed"): asserts condition {

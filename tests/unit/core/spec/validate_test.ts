@@ -1,5 +1,5 @@
 import { parseConfig, parseProcess, validateConfig } from "../../../../core/spec/validate.ts";
-import { TsruncError } from "../../../../core/errors.ts";
+import { TsruncError } from "../../../../base/errors.ts";
 import type { OciSpec } from "../../../../core/spec/types.ts";
 
 // Minimal assertions (Deno std is not reachable here, and node:assert needs @types/node).
