@@ -478,6 +478,20 @@ the bundle.`,
     load: () => import("./update.ts"),
   },
   {
+    name: "explain",
+    summary: "print what create would do with a bundle, and do none of it (not in runc)",
+    argsUsage: "[<container-id>]",
+    description: `The explain command validates the bundle's config.json as create does and
+prints the plan tsrunc's executor would run for it: one numbered line per step
+(namespaces, mounts, devices, masks, process attributes, execve), each with the
+config.json path it comes from, then the cgroups, hooks and state create would
+make. It takes create's flags. Nothing on the host is changed: no state, cgroup,
+mount or process is made. A failing create names the same step number.`,
+    flags: CREATE_FLAGS,
+    args: [0, 1],
+    load: () => import("./explain.ts"),
+  },
+  {
     name: "features",
     summary: "show the enabled features",
     argsUsage: "",

@@ -7,14 +7,14 @@ import { describeFsError, TsruncError, wrapError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import { mark } from "../timing.ts";
-import { buildPlan, hostPath } from "../plan/build.ts";
+import { buildPlan, type BuiltPlan, type HostFacts, hostPath } from "../plan/build.ts";
 import { gatherHostFacts } from "./host_facts.ts";
-import type { Plan } from "../plan/ops.ts";
 import type { LinuxSeccomp, OciSpec } from "../spec/types.ts";
 import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
 import {
   addProcess,
+  type CgroupRecord,
   createCgroups,
   lateMemoryCgroup,
   missingCgroupDirs,
@@ -79,8 +79,30 @@ export function loadBundle(bundleArg: string | undefined): { bundle: string; spe
   return { bundle, spec: parseConfig(text, "config.json", { warn }) };
 }
 
-/** Create a container: on return its init waits for `start`. */
-export async function createContainer(options: CreateOptions): Promise<Created> {
+/**
+ * What create decides before it touches the host: the validated config, where the
+ * container's state and cgroups go, and the plan (create runs it; `explain` prints it).
+ * Reads the host (config, rootfs, cgroup layout, host facts); writes nothing.
+ */
+export interface CreatePreparation {
+  bundle: string;
+  spec: OciSpec;
+  rootfs: string;
+  dir: ContainerDir;
+  /** The config's process, without what tsrunc adds: exec starts from it. */
+  configProcess: OciSpec["process"];
+  /** NOTIFY_SOCKET is set: the container gets its socket (notify.ts). */
+  notify: boolean;
+  /** Socket-activation fds plus --preserve-fds. */
+  preserveFds: number;
+  cgroups: CgroupRecord;
+  built: BuiltPlan;
+  /** The plan again, for a host whose cgroups turned out to be out of reach. */
+  planWithoutCgroups(): BuiltPlan;
+}
+
+/** Validate and decide everything of a create; see CreatePreparation. */
+export function prepareCreate(options: CreateOptions): CreatePreparation {
   const { bundle, spec } = loadBundle(options.bundle);
   mark("config read and validated");
   debug(`create ${options.id}: config ${bundle}/config.json is valid`);
@@ -108,8 +130,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   const preserveFds = listenFds + options.preserveFds;
   const cgroups = placeCgroups(spec, options.id, { systemd: options.systemdCgroup === true });
   checkIntelRdt(spec.linux?.intelRdt, "config.json: linux.intelRdt");
-  let host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups), options.noPivot);
-  const makePlan = (lateMemory: string | undefined) =>
+  const host = gatherHostFacts(spec, bundle, rootfs, v1MountSources(cgroups), options.noPivot);
+  const makePlan = (lateMemory: string | undefined, host: HostFacts) =>
     buildPlan({
       spec,
       id: options.id,
@@ -125,11 +147,35 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       proxiedTerminal: !options.consoleSocket,
       host,
     });
-  let built = makePlan(lateMemoryCgroup(cgroups));
+  const built = makePlan(lateMemoryCgroup(cgroups), host);
   for (const warning of built.warnings) warn(warning);
   mark("plan built");
   debug(`create ${options.id}: plan of ${built.plan.length} steps for the executor`);
+  return {
+    bundle,
+    spec,
+    rootfs,
+    dir,
+    configProcess,
+    notify,
+    preserveFds,
+    cgroups,
+    built,
+    // skipped cgroups (no cgroupfs access): a `cgroup` mount shows tsrunc's own
+    // cgroups, and the init joins no memory cgroup
+    planWithoutCgroups: () =>
+      makePlan(undefined, {
+        ...host,
+        cgroupV1: host.cgroupV1.length > 0 ? ownMountSources() : [],
+      }),
+  };
+}
 
+/** Create a container: on return its init waits for `start`. */
+export async function createContainer(options: CreateOptions): Promise<Created> {
+  const prepared = prepareCreate(options);
+  const { bundle, spec, rootfs, dir, configProcess, notify, preserveFds, cgroups } = prepared;
+  let built = prepared.built;
   dir.create();
   const lock = dir.lock();
   // state.json at once: a create killed from here on leaves what `delete --force` needs.
@@ -160,15 +206,10 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
     createCgroups(cgroups, spec);
-    if (Object.keys(cgroups.dirs).length === 0) {
-      // skipped (no cgroupfs access): a `cgroup` mount shows tsrunc's own cgroups, and
-      // the init joins no memory cgroup
-      host = { ...host, cgroupV1: host.cgroupV1.length > 0 ? ownMountSources() : [] };
-      built = makePlan(undefined);
-    }
+    if (Object.keys(cgroups.dirs).length === 0) built = prepared.planWithoutCgroups();
     dir.write(state);
     mark("cgroups made, state written");
-    ptyMaster = await runExecutor(built.plan, spec, dir, state, { ...options, preserveFds });
+    ptyMaster = await runExecutor(built, spec, dir, state, { ...options, preserveFds });
     mark("created");
     if (state.callerMounts) noteRootfsBind(state.callerMounts);
     state.createdDone = true;
@@ -196,7 +237,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
  * terminal and no console socket took it.
  */
 async function runExecutor(
-  plan: Plan,
+  built: BuiltPlan,
   spec: OciSpec,
   dir: ContainerDir,
   state: StoredState,
@@ -207,7 +248,11 @@ async function runExecutor(
   mark("executor prepared");
   let session: ExecutorSession;
   try {
-    session = ExecutorSession.start(plan, options.preserveFds, procsFd);
+    session = ExecutorSession.start(
+      { ...built, originFile: "config.json" },
+      options.preserveFds,
+      procsFd,
+    );
   } finally {
     if (procsFd !== undefined) libcore.close(procsFd);
   }

@@ -7,9 +7,8 @@
 import { TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
-import type { OciProcess } from "../plan/build.ts";
+import type { BuiltPlan, OciProcess } from "../plan/build.ts";
 import { buildExecPlan } from "../plan/build_exec.ts";
-import type { Plan } from "../plan/ops.ts";
 import { type ExecOverrides, execProcessFromFlags } from "../spec/exec_process.ts";
 import { addProcess, type CgroupRecord, subCgroups } from "../cgroups/manager.ts";
 import { hostLsm, passwdHome } from "./host_facts.ts";
@@ -112,7 +111,7 @@ export function execProcess(options: ExecOptions): Execed {
       if (!cgroups) throw new TsruncError("--cgroup: the container has no cgroups");
       cgroups = subCgroups(cgroups, options.cgroups);
     }
-    return runExecExecutor(built.plan, pidfd, options, cgroups, state);
+    return runExecExecutor(built, pidfd, options, cgroups, state);
   } finally {
     libcore.close(pidfd);
   }
@@ -152,13 +151,18 @@ function namespacesToJoin(pid: number, status: string): number {
 }
 
 function runExecExecutor(
-  plan: Plan,
+  built: BuiltPlan,
   pidfd: number,
   options: ExecOptions,
   cgroups: CgroupRecord | undefined,
   state: StoredState,
 ): Execed {
-  const session = ExecutorSession.start(plan, options.preserveFds, pidfd);
+  // process.* origins: the exec'd process, from --process or the flags over config.json's.
+  const session = ExecutorSession.start(
+    { ...built, originFile: "the exec'd" },
+    options.preserveFds,
+    pidfd,
+  );
   let ptyMaster: number | undefined;
   try {
     const pid = session.waitPid();

@@ -11,6 +11,7 @@ import { executorPath } from "../../ffi/paths.ts";
 import { debug } from "../log.ts";
 import { encodePlan } from "../plan/encode.ts";
 import { PHASE_CODES, type Plan } from "../plan/ops.ts";
+import type { Origins } from "../plan/origins.ts";
 
 /** How long the executor may take to clone and report (no user code runs before it). */
 export const REPORT_TIMEOUT_MS = 10_000;
@@ -34,28 +35,46 @@ export interface HandOffs {
   seccomp(message: libcore.RawMessage): void;
 }
 
+/** A plan for a session, and where its ops came from (for the errors). */
+export interface PlanToRun {
+  plan: Plan;
+  origins: Origins;
+  /** The file the origins are JSON paths in. */
+  originFile: string;
+}
+
 /** A running executor (and then the process it cloned) at the other end of the socket. */
 export class ExecutorSession {
   readonly #socket: number;
   readonly #plan: Plan;
+  readonly #origins: Origins;
+  /** The file the origins are paths in: "config.json", "process.json". */
+  readonly #originFile: string;
   readonly #executorPid: number;
   /** dev/ino of the executor's memfd: what /proc/PID/exe is until execve. */
   readonly #executor: Deno.FileInfo;
   /** The pid the executor reported (the init, or exec's process); 0 until then. */
   pid = 0;
 
-  private constructor(socket: number, plan: Plan, executorPid: number, executor: Deno.FileInfo) {
+  private constructor(
+    socket: number,
+    built: PlanToRun,
+    executorPid: number,
+    executor: Deno.FileInfo,
+  ) {
     this.#socket = socket;
-    this.#plan = plan;
+    this.#plan = built.plan;
+    this.#origins = built.origins;
+    this.#originFile = built.originFile;
     this.#executorPid = executorPid;
     this.#executor = executor;
   }
 
   /** Spawn the executor with the plan, the preserved fds and an optional extra fd. */
-  static start(plan: Plan, preserveFds: number, extraFd?: number): ExecutorSession {
+  static start(built: PlanToRun, preserveFds: number, extraFd?: number): ExecutorSession {
     const fds = executorFds(preserveFds);
     const [mine, theirs] = libcore.socketPair();
-    const planFd = libcore.memfdBytes(encodePlan(plan) as Uint8Array<ArrayBuffer>);
+    const planFd = libcore.memfdBytes(encodePlan(built.plan) as Uint8Array<ArrayBuffer>);
     const exeFd = libcore.sealedCopy(executorPath());
     const fdMap: [number, number][] = [[0, 0], [1, 1], [2, 2]];
     for (let fd = 3; fd < fds.sync; fd++) fdMap.push([fd, fd]);
@@ -64,7 +83,7 @@ export class ExecutorSession {
     try {
       const executor = Deno.statSync(`/proc/self/fd/${exeFd}`);
       const pid = libcore.spawn(exeFd, [String(fds.sync), String(fds.plan)], fdMap);
-      return new ExecutorSession(mine, plan, pid, executor);
+      return new ExecutorSession(mine, built, pid, executor);
     } catch (error) {
       libcore.close(mine);
       throw error;
@@ -212,7 +231,10 @@ export class ExecutorSession {
       const text = message.b & ERROR_EXPLAINED
         ? message.payload
         : `${message.payload}: ${errnoText(errno)}`;
-      throw new TsruncError(text, { errno });
+      // The op's number (as `tsrunc explain` numbers them) and the config path it came from.
+      const origin = this.#origins.get(op);
+      const where = `op ${message.a + 1}${origin ? `, ${this.#originFile} ${origin}` : ""}`;
+      throw new TsruncError(`${text} (${where})`, { errno });
     }
     return message;
   }

@@ -13,6 +13,7 @@ import type { OciSpec } from "../spec/types.ts";
 import { TsruncError } from "../../base/errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
 import type { Plan, PlanOp, SeccompLoadOp, SeccompOp } from "./ops.ts";
+import { type Origins, tag, tagged } from "./origins.ts";
 import { seccompOp } from "./seccomp.ts";
 import { sysctlOps } from "./sysctl.ts";
 import {
@@ -75,10 +76,11 @@ export interface PlanInput {
   host: HostFacts;
 }
 
-/** A plan and the warnings met while building it. */
+/** A plan, the warnings met while building it, and the config path each op came from. */
 export interface BuiltPlan {
   plan: Plan;
   warnings: string[];
+  origins: Origins;
 }
 
 /** runc's default devices (libcontainer/specconv AllowedDevices with create). */
@@ -123,22 +125,27 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   // namespaces (the init inherits it): inside a user namespace the non-dumpable init could
   // not open its own /proc/self/oom_score_adj (owned by the host's root).
   const plan: PlanOp[] = oomScoreAdjOps(process, input.host.unprivilegedCaller === true);
+  const origins: Origins = new Map();
+  tag(origins, "process.oomScoreAdj", ...plan);
   // Join existing namespaces: user first (it grants the rights to join the others),
   // mount last (joining it changes how the later paths resolve).
   const joins = namespaces.filter((n) => n.path);
   const rank = (t: string) => (t === "user" ? 0 : t === "mount" ? 2 : 1);
   for (const ns of [...joins].sort((a, b) => rank(a.type) - rank(b.type))) {
-    plan.push({ op: "joinNs", nsType: NAMESPACE_FLAGS[ns.type], path: ns.path! });
+    const join: PlanOp = { op: "joinNs", nsType: NAMESPACE_FLAGS[ns.type], path: ns.path! };
+    tag(origins, `linux.namespaces[${namespaces.indexOf(ns)}]`, join);
+    plan.push(join);
   }
   if (created.has("time")) {
     const offsets = linux.timeOffsets ?? {};
-    plan.push({
-      op: "timeOffsets",
-      monotonicSecs: offsets.monotonic?.secs ?? 0,
-      monotonicNanosecs: offsets.monotonic?.nanosecs ?? 0,
-      boottimeSecs: offsets.boottime?.secs ?? 0,
-      boottimeNanosecs: offsets.boottime?.nanosecs ?? 0,
-    });
+    tagged(plan, origins, "linux.timeOffsets", () =>
+      plan.push({
+        op: "timeOffsets",
+        monotonicSecs: offsets.monotonic?.secs ?? 0,
+        monotonicNanosecs: offsets.monotonic?.nanosecs ?? 0,
+        boottimeSecs: offsets.boottime?.secs ?? 0,
+        boottimeNanosecs: offsets.boottime?.nanosecs ?? 0,
+      }));
   }
   plan.push({ op: "openFifo", path: input.fifoPath });
   // The time namespace was made by timeOffsets; the cgroup one comes after placement.
@@ -149,12 +156,13 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   // In a new user namespace its root may not reach the bind sources (a 0700 directory of
   // the host's root): the executor opens them for it.
   const mountSources = newUserNs ? bindSources(input) : [];
-  plan.push({
-    op: "clone",
-    flags: cloneFlags,
-    kind: "init",
-    ...(mountSources.length > 0 ? { mountSources } : {}),
-  });
+  tagged(plan, origins, "linux.namespaces", () =>
+    plan.push({
+      op: "clone",
+      flags: cloneFlags,
+      kind: "init",
+      ...(mountSources.length > 0 ? { mountSources } : {}),
+    }));
 
   // In the init: tsrunc writes the id maps and puts it in its cgroups while it waits here.
   // A caller without CAP_SYS_PTRACE can write the maps of a dumpable process only; the
@@ -166,9 +174,9 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   // The cgroup namespace is made where the init is in all its cgroups: here, or after
   // its late join of the memory cgroup (below).
   const cgroupNs = created.has("cgroup");
-  if (cgroupNs && input.lateCgroupFd === undefined) {
-    plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
-  }
+  const unshareCgroup: PlanOp = { op: "unshare", flags: NAMESPACE_FLAGS.cgroup };
+  tag(origins, "linux.namespaces", unshareCgroup);
+  if (cgroupNs && input.lateCgroupFd === undefined) plan.push(unshareCgroup);
   if (newUserNs) plan.push({ op: "becomeRoot" });
   plan.push({ op: "setsid" });
   // runc's session keyring: "_ses.<id>", searchable by the container's user (KEY_USR_SEARCH).
@@ -184,7 +192,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
         "config.json: hostname: requires a uts namespace of the container's own",
       );
     }
-    plan.push({ op: "hostname", name: spec.hostname });
+    tagged(plan, origins, "hostname", () => plan.push({ op: "hostname", name: spec.hostname! }));
   }
   if (spec.domainname) {
     if (!ownUts) {
@@ -192,18 +200,30 @@ export function buildPlan(input: PlanInput): BuiltPlan {
         "config.json: domainname: requires a uts namespace of the container's own",
       );
     }
-    plan.push({ op: "domainname", name: spec.domainname });
+    tagged(
+      plan,
+      origins,
+      "domainname",
+      () => plan.push({ op: "domainname", name: spec.domainname! }),
+    );
   }
 
-  pushRootfs(plan, input, { newUserNs, ownMountNs, warnings, mountSources });
+  pushRootfs(plan, input, { newUserNs, ownMountNs, warnings, mountSources, origins });
   // The file system is set up: what the init does from here on is small enough for any
   // memory limit (the user switch drops the rights to make a cgroup namespace).
   if (input.lateCgroupFd !== undefined) {
     plan.push({ op: "joinCgroup", fd: input.lateCgroupFd });
-    if (cgroupNs) plan.push({ op: "unshare", flags: NAMESPACE_FLAGS.cgroup });
+    if (cgroupNs) plan.push(unshareCgroup);
   }
 
-  if (process.terminal) plan.push(openPtyOp(process, input.proxiedTerminal === true));
+  if (process.terminal) {
+    tagged(
+      plan,
+      origins,
+      "process.terminal",
+      () => plan.push(openPtyOp(process, input.proxiedTerminal === true)),
+    );
+  }
   if (linux.personality) {
     const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
     if (domain === undefined) {
@@ -211,7 +231,12 @@ export function buildPlan(input: PlanInput): BuiltPlan {
         `config.json: linux.personality.domain: unknown domain "${linux.personality.domain}"`,
       );
     }
-    plan.push({ op: "personality", persona: domain });
+    tagged(
+      plan,
+      origins,
+      "linux.personality",
+      () => plan.push({ op: "personality", persona: domain }),
+    );
   }
   const seccomp = linux.seccomp
     ? seccompOp(linux.seccomp, "config.json: linux.seccomp")
@@ -227,6 +252,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     seccomp,
     lsm: input.host.lsm,
     setgroupsDenied: input.setgroupsDenied,
+    origins,
   });
   if (linux.mountLabel && !input.host.lsm?.selinux) {
     throw new TsruncError("config.json: linux.mountLabel: SELinux is not enabled on this system");
@@ -244,9 +270,11 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   // Only the wait, the startContainer hooks (under the filter, as runc) and execve follow.
   if (lateSeccomp) plan.push(lateSeccomp);
   plan.push({ op: "waitStart" });
-  for (const hook of spec.hooks?.startContainer ?? []) plan.push(hookOp(hook, "created"));
-  plan.push({ op: "exec", args: process.args!, env });
-  return { plan, warnings };
+  (spec.hooks?.startContainer ?? []).forEach((hook, i) =>
+    tagged(plan, origins, `hooks.startContainer[${i}]`, () => plan.push(hookOp(hook, "created")))
+  );
+  tagged(plan, origins, "process.args", () => plan.push({ op: "exec", args: process.args!, env }));
+  return { plan, warnings, origins };
 }
 
 export type OciProcess = NonNullable<OciSpec["process"]>;
@@ -264,6 +292,8 @@ export interface ProcessOptions {
   lsm?: { apparmor: boolean; selinux: boolean };
   /** The user namespace denies setgroups(2) (rootless). */
   setgroupsDenied?: boolean;
+  /** Where each op's origin (a `process.*` path) is recorded. */
+  origins?: Origins;
 }
 
 /**
@@ -276,22 +306,27 @@ export function pushProcess(
   process: OciProcess,
   options: ProcessOptions,
 ): { env: string[]; lateSeccomp?: SeccompLoadOp; labels: PlanOp[] } {
-  const { home, where, warnings, seccomp, setgroupsDenied = false } = options;
+  const { home, where, warnings, seccomp, setgroupsDenied = false, origins } = options;
+  const from = <T>(path: string, push: () => T) => tagged(plan, origins, path, push);
   const lsm = options.lsm ?? { apparmor: false, selinux: false };
-  const labels = lsmLabelOps(process, where, lsm);
-  for (const limit of process.rlimits ?? []) {
+  const labels = lsmLabelOps(process, where, lsm, origins);
+  (process.rlimits ?? []).forEach((limit, i) => {
     const resource = RLIMITS[limit.type];
     if (resource === undefined) {
       throw new TsruncError(`${where}.rlimits: unknown rlimit "${limit.type}"`);
     }
-    plan.push({
-      op: "rlimit",
-      resource,
-      soft: rlimitValue(limit.soft),
-      hard: rlimitValue(limit.hard),
-    });
+    from(`process.rlimits[${i}]`, () =>
+      plan.push({
+        op: "rlimit",
+        resource,
+        soft: rlimitValue(limit.soft),
+        hard: rlimitValue(limit.hard),
+      }));
+  });
+  if (process.scheduler) {
+    const scheduler = process.scheduler;
+    from("process.scheduler", () => plan.push(schedulerOp(scheduler)));
   }
-  if (process.scheduler) plan.push(schedulerOp(process.scheduler));
   if (process.ioPriority) {
     const cls = IOPRIO_CLASSES[process.ioPriority.class];
     if (cls === undefined) {
@@ -299,60 +334,70 @@ export function pushProcess(
         `${where}.ioPriority.class: unknown class "${process.ioPriority.class}"`,
       );
     }
-    plan.push({ op: "ioPriority", value: (cls << 13) | (process.ioPriority.priority ?? 0) });
+    const value = (cls << 13) | (process.ioPriority.priority ?? 0);
+    from("process.ioPriority", () => plan.push({ op: "ioPriority", value }));
   }
   const finalCpus = process.execCPUAffinity?.final;
   if (finalCpus) {
-    plan.push({
-      op: "cpuAffinity",
-      cpus: parseCpuList(finalCpus, `${where}.execCPUAffinity.final`),
-    });
+    const cpus = parseCpuList(finalCpus, `${where}.execCPUAffinity.final`);
+    from("process.execCPUAffinity.final", () => plan.push({ op: "cpuAffinity", cpus }));
   }
 
   const env = processEnv(process.env ?? [], home, where);
   const cwd = process.cwd ?? "/";
-  plan.push({ op: "chdir", path: cwd });
-  plan.push({
-    op: "resolveExec",
-    program: process.args![0],
-    searchPath: envValue(env, "PATH") ?? DEFAULT_PATH,
-    cwd,
-  });
+  from("process.cwd", () => plan.push({ op: "chdir", path: cwd }));
+  from("process.args", () =>
+    plan.push({
+      op: "resolveExec",
+      program: process.args![0],
+      searchPath: envValue(env, "PATH") ?? DEFAULT_PATH,
+      cwd,
+    }));
 
   // seccomp as late as possible: just before execve when no_new_privs allows loading it
   // without rights; else while CAP_SYS_ADMIN is still there (as runc). A notify filter
   // needs tsrunc at the other end of the sync socket: before `created`.
   const early = seccomp && (!process.noNewPrivileges || seccomp.notify);
   // Built here in any case, so that its errors show at create; loaded here or late.
-  if (seccomp) plan.push({ ...seccomp, loadNow: Boolean(early) });
+  if (seccomp) from("linux.seccomp", () => plan.push({ ...seccomp, loadNow: Boolean(early) }));
   const caps = process.capabilities ?? {};
   const mask = (set: string, names: readonly string[] | undefined) =>
     capabilityMask(names ?? [], `${where}.capabilities.${set}`, warnings);
-  plan.push({ op: "capBounding", keep: mask("bounding", caps.bounding) });
+  from(
+    "process.capabilities.bounding",
+    () => plan.push({ op: "capBounding", keep: mask("bounding", caps.bounding) }),
+  );
   const user = process.user ?? { uid: 0, gid: 0 };
   if (setgroupsDenied && (user.additionalGids ?? []).length > 0) {
     throw new TsruncError(
       `${where}.user.additionalGids: a rootless container without newgidmap cannot have additional groups`,
     );
   }
-  plan.push({
-    op: "setUser",
-    uid: user.uid ?? 0,
-    gid: user.gid ?? 0,
-    groups: user.additionalGids ?? [],
-    setGroups: !setgroupsDenied,
-  });
-  plan.push({ op: "umask", mask: user.umask ?? 0o022 });
-  plan.push({
-    op: "capSet",
-    effective: mask("effective", caps.effective),
-    permitted: mask("permitted", caps.permitted),
-    inheritable: mask("inheritable", caps.inheritable),
-    ambient: mask("ambient", caps.ambient),
-  });
-  if (process.noNewPrivileges) plan.push({ op: "noNewPrivs" });
-
-  return { env, lateSeccomp: seccomp && !early ? { op: "seccompLoad" } : undefined, labels };
+  from("process.user", () =>
+    plan.push({
+      op: "setUser",
+      uid: user.uid ?? 0,
+      gid: user.gid ?? 0,
+      groups: user.additionalGids ?? [],
+      setGroups: !setgroupsDenied,
+    }));
+  from("process.user.umask", () => plan.push({ op: "umask", mask: user.umask ?? 0o022 }));
+  from("process.capabilities", () =>
+    plan.push({
+      op: "capSet",
+      effective: mask("effective", caps.effective),
+      permitted: mask("permitted", caps.permitted),
+      inheritable: mask("inheritable", caps.inheritable),
+      ambient: mask("ambient", caps.ambient),
+    }));
+  if (process.noNewPrivileges) {
+    from("process.noNewPrivileges", () => plan.push({ op: "noNewPrivs" }));
+  }
+  const lateSeccomp: SeccompLoadOp | undefined = seccomp && !early
+    ? { op: "seccompLoad" }
+    : undefined;
+  if (lateSeccomp) tag(origins, "linux.seccomp", lateSeccomp);
+  return { env, lateSeccomp, labels };
 }
 
 /**
@@ -382,6 +427,7 @@ function lsmLabelOps(
   process: OciProcess,
   where: string,
   lsm: { apparmor: boolean; selinux: boolean },
+  origins: Origins | undefined,
 ): PlanOp[] {
   const ops: PlanOp[] = [];
   if (process.apparmorProfile) {
@@ -396,6 +442,7 @@ function lsmLabelOps(
       content: `exec ${process.apparmorProfile}`,
       fsMagic: PROC_SUPER_MAGIC,
     });
+    tag(origins, "process.apparmorProfile", ops[ops.length - 1]);
   }
   if (process.selinuxLabel) {
     if (!lsm.selinux) {
@@ -409,6 +456,7 @@ function lsmLabelOps(
       content: process.selinuxLabel,
       fsMagic: PROC_SUPER_MAGIC,
     });
+    tag(origins, "process.selinuxLabel", ops[ops.length - 1]);
   }
   return ops;
 }
@@ -425,7 +473,6 @@ export function openPtyOp(process: OciProcess, proxied: boolean): PlanOp {
   };
 }
 
-/** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
 /** What pushRootfs needs to know of the container's namespaces and its plan. */
 interface RootfsContext {
   newUserNs: boolean;
@@ -433,23 +480,28 @@ interface RootfsContext {
   ownMountNs: boolean;
   warnings: string[];
   mountSources: readonly string[];
+  origins: Origins;
 }
 
+/** Mounts, /dev, hooks around pivot_root, masks and read-only paths. */
 function pushRootfs(
   plan: PlanOp[],
   input: PlanInput,
-  { newUserNs, ownMountNs, warnings, mountSources }: RootfsContext,
+  { newUserNs, ownMountNs, warnings, mountSources, origins }: RootfsContext,
 ) {
   const { spec } = input;
   const linux = spec.linux ?? {};
+  const from = <T>(path: string, push: () => T) => tagged(plan, origins, path, push);
   if (ownMountNs) {
     // Keep the container's mounts from propagating to the host: runc's default is
     // rslave. A shared / would make pivot_root fail: "shared" is applied only after it.
     const requested = linux.rootfsPropagation ? propagationFlag(linux.rootfsPropagation) : 0;
     const rootPropagation = requested && !(requested & MS.SHARED) ? requested : MS.SLAVE | MS.REC;
-    plan.push({ op: "propagation", path: "/", flags: rootPropagation });
+    const op: PlanOp = { op: "propagation", path: "/", flags: rootPropagation };
+    if (rootPropagation === requested) tag(origins, "linux.rootfsPropagation", op);
+    plan.push(op);
   }
-  plan.push({ op: "openRoot", path: input.rootfs });
+  from("root.path", () => plan.push({ op: "openRoot", path: input.rootfs }));
   if (!ownMountNs) {
     // In the caller's mount namespace the caller's / is left as it is (runc makes it
     // rslave): the rootfs' own bind is made private instead, so that the mounts below it
@@ -460,20 +512,29 @@ function pushRootfs(
   const mounts = spec.mounts ?? [];
   const readonlyLater: PlanOp[] = [];
   mounts.forEach((mount, index) =>
-    pushMount(plan, input, mount, index, { warnings, readonlyLater, mountSources })
+    from(
+      `mounts[${index}]`,
+      () =>
+        pushMount(plan, input, mount, index, { warnings, readonlyLater, mountSources, origins }),
+    )
   );
 
   const devBound = mounts.some((m) => cleanPath(m.destination) === "/dev" && isBindMount(m));
-  if (!devBound) pushDevices(plan, input, newUserNs);
+  if (!devBound) pushDevices(plan, input, newUserNs, origins);
 
   // runc creates a missing cwd (before / may become read-only).
   const cwd = spec.process?.cwd;
   if (cwd && cleanPath(cwd) !== "/") {
-    plan.push({ op: "mkdir", target: cleanPath(cwd), mode: 0o755, purpose: "process.cwd" });
+    from(
+      "process.cwd",
+      () => plan.push({ op: "mkdir", target: cleanPath(cwd), mode: 0o755, purpose: "process.cwd" }),
+    );
   }
 
   plan.push({ op: "sync", phase: "prestart", waitReply: true });
-  for (const hook of spec.hooks?.createContainer ?? []) plan.push(hookOp(hook, "creating"));
+  (spec.hooks?.createContainer ?? []).forEach((hook, i) =>
+    from(`hooks.createContainer[${i}]`, () => plan.push(hookOp(hook, "creating")))
+  );
 
   if (!ownMountNs) {
     // The caller's / stays where it is.
@@ -488,20 +549,27 @@ function pushRootfs(
     plan.push({ op: "pivotRoot" });
   }
   if (linux.rootfsPropagation) {
-    plan.push({ op: "propagation", path: "/", flags: propagationFlag(linux.rootfsPropagation) });
+    const flags = propagationFlag(linux.rootfsPropagation);
+    from("linux.rootfsPropagation", () => plan.push({ op: "propagation", path: "/", flags }));
   }
-  plan.push(...sysctlOps(spec, input.host.netnsIsHost === true));
+  from("linux.sysctl", () => plan.push(...sysctlOps(spec, input.host.netnsIsHost === true)));
   // Fail closed: a path under /proc must resolve onto the procfs the plan mounted there,
   // never onto some other file a symlink or a volume put in the way.
   const fsMagicOf = procFsOf(spec.mounts ?? []);
-  for (const path of linux.readonlyPaths ?? []) {
-    plan.push({ op: "readonlyPath", path, fsMagic: fsMagicOf(path) });
-  }
-  for (const path of linux.maskedPaths ?? []) {
-    plan.push({ op: "mask", path, fsMagic: fsMagicOf(path) });
-  }
+  (linux.readonlyPaths ?? []).forEach((path, i) =>
+    from(
+      `linux.readonlyPaths[${i}]`,
+      () => plan.push({ op: "readonlyPath", path, fsMagic: fsMagicOf(path) }),
+    )
+  );
+  (linux.maskedPaths ?? []).forEach((path, i) =>
+    from(
+      `linux.maskedPaths[${i}]`,
+      () => plan.push({ op: "mask", path, fsMagic: fsMagicOf(path) }),
+    )
+  );
   plan.push(...readonlyLater);
-  if (spec.root?.readonly) plan.push({ op: "readonlyRoot" });
+  if (spec.root?.readonly) from("root.readonly", () => plan.push({ op: "readonlyRoot" }));
 }
 
 export type SpecMount = NonNullable<OciSpec["mounts"]>[number];
@@ -540,6 +608,7 @@ interface MountContext {
   readonlyLater: PlanOp[];
   /** CloneOp.mountSources: a bind from one of them names it by index. */
   mountSources: readonly string[];
+  origins: Origins;
 }
 
 function pushMount(
@@ -547,7 +616,7 @@ function pushMount(
   input: PlanInput,
   mount: SpecMount,
   index: number,
-  { warnings, readonlyLater, mountSources }: MountContext,
+  { warnings, readonlyLater, mountSources, origins }: MountContext,
 ) {
   const where = `config.json: mounts[${index}]`;
   const target = cleanPath(mount.destination);
@@ -594,7 +663,11 @@ function pushMount(
       // directory"): through a symlink they land where a later volume redirects /proc.
       kind: fstype === "proc" || fstype === "sysfs" ? "realDir" : "dir",
     });
-    if (laterReadonly) readonlyLater.push({ op: "remount", target, flags });
+    if (laterReadonly) {
+      const remount: PlanOp = { op: "remount", target, flags };
+      tag(origins, `mounts[${index}]`, remount);
+      readonlyLater.push(remount);
+    }
   }
   for (const propagation of options.propagation) {
     plan.push({ op: "propagation", path: relative(target), flags: propagation });
@@ -663,12 +736,23 @@ function pushCgroupMount(
 }
 
 /** The default devices, linux.devices, and /dev's links (runc's createDevices + setupPtmx). */
-function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
+function pushDevices(
+  plan: PlanOp[],
+  input: PlanInput,
+  newUserNs: boolean,
+  origins: Origins,
+) {
   const devices = input.spec.linux?.devices ?? [];
   const all = [
     ...DEFAULT_DEVICES.filter((d) => !devices.some((c) => cleanPath(c.path) === d.path)).map((
       d,
-    ) => ({ ...d, mode: S_IFCHR | 0o666, uid: 0, gid: 0 })),
+    ) => ({
+      ...d,
+      mode: S_IFCHR | 0o666,
+      uid: 0,
+      gid: 0,
+      origin: undefined as string | undefined,
+    })),
     ...devices.map((d, i) => {
       const type = DEVICE_TYPES[d.type];
       if (type === undefined) {
@@ -681,10 +765,12 @@ function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
         mode: type | (d.fileMode ?? 0o666),
         uid: d.uid ?? 0,
         gid: d.gid ?? 0,
+        origin: `linux.devices[${i}]`,
       };
     }),
   ];
   for (const d of all) {
+    const start = plan.length;
     if (newUserNs) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
       plan.push({
@@ -707,6 +793,7 @@ function pushDevices(plan: PlanOp[], input: PlanInput, newUserNs: boolean) {
         gid: d.gid,
       });
     }
+    if (d.origin) tag(origins, d.origin, ...plan.slice(start));
   }
   const links: [string, string][] = [
     ["/proc/self/fd", "/dev/fd"],

@@ -9,6 +9,7 @@
 import { type OciProcess, oomScoreAdjOps, openPtyOp, pushProcess } from "./build.ts";
 import type { BuiltPlan } from "./build.ts";
 import type { PlanOp } from "./ops.ts";
+import { type Origins, tag, tagged } from "./origins.ts";
 import { seccompOp } from "./seccomp.ts";
 import type { LinuxSeccomp } from "../spec/types.ts";
 
@@ -52,9 +53,18 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
     { op: "sync", phase: "ready", waitReply: true },
     { op: "setsid" },
   ];
+  const origins: Origins = new Map();
+  tag(origins, "process.oomScoreAdj", ...plan.filter((op) => op.op === "writeFile"));
   // runc's exec joins the container's session keyring by its name.
   if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
-  if (process.terminal) plan.push(openPtyOp(process, input.proxiedTerminal === true));
+  if (process.terminal) {
+    tagged(
+      plan,
+      origins,
+      "process.terminal",
+      () => plan.push(openPtyOp(process, input.proxiedTerminal === true)),
+    );
+  }
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;
@@ -67,12 +77,13 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
     seccomp,
     lsm: input.lsm,
     setgroupsDenied: input.setgroupsDenied,
+    origins,
   });
   // The sync socket stays open (close-on-exec) until execve: its EOF tells tsrunc the
   // program runs, and a failure before that still reaches tsrunc as an error.
   plan.push({ op: "keepAfterParent" });
   plan.push(...labels);
   if (lateSeccomp) plan.push(lateSeccomp);
-  plan.push({ op: "exec", args: process.args!, env });
-  return { plan, warnings };
+  tagged(plan, origins, "process.args", () => plan.push({ op: "exec", args: process.args!, env }));
+  return { plan, warnings, origins };
 }

@@ -138,7 +138,7 @@ Deno.test("the completion completes container ids from list -q under the given -
     // kill's second argument is a signal.
     assertEquals(complete([tsrunc, "kill", "ctr-default", "KI"]), ["KILL"]);
     assertEquals(complete([tsrunc, "kill", "ctr-default", "SIGTE"]), ["SIGTERM"]);
-    assertEquals(complete([tsrunc, "help", "ex"]), ["exec"]);
+    assertEquals(complete([tsrunc, "help", "ex"]), ["exec", "explain"]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
