@@ -10,6 +10,7 @@
  * report created, wait for `start`, startContainer hooks, execve.
  */
 import type { OciSpec } from "../spec/types.ts";
+import { checkCreatable } from "../spec/semantics.ts";
 import { TsruncError } from "../../base/errors.ts";
 import { MS, parseMountOptions } from "./mount_options.ts";
 import type { Plan, PlanOp, SeccompLoadOp, SeccompOp } from "./ops.ts";
@@ -100,25 +101,14 @@ const S_IFCHR = 0o020000;
 export function buildPlan(input: PlanInput): BuiltPlan {
   const { spec } = input;
   const warnings: string[] = [];
-  const process = spec.process;
-  if (!process) throw new TsruncError("config.json: process: required to create a container");
+  checkCreatable(spec);
+  const process = spec.process!;
   const linux = spec.linux ?? {};
   const namespaces = linux.namespaces ?? [];
   const created = new Set(namespaces.filter((n) => !n.path).map((n) => n.type));
   // Without a mount namespace of its own the container's mounts are made in tsrunc's
-  // (the spec: it inherits the runtime's namespace), as runc makes them; masks and
-  // read-only paths, which would change the caller's own /proc and /sys, are refused, as
-  // runc refuses them.
+  // (the spec: it inherits the runtime's namespace), as runc makes them.
   const ownMountNs = namespaces.some((n) => n.type === "mount");
-  if (!ownMountNs) {
-    for (const key of ["maskedPaths", "readonlyPaths"] as const) {
-      if ((linux[key] ?? []).length > 0) {
-        throw new TsruncError(
-          `config.json: linux.${key}: requires a mount namespace of the container's own`,
-        );
-      }
-    }
-  }
   const newUserNs = created.has("user");
 
   // oom_score_adj is written by the executor for itself, while it is still in the host's
@@ -183,23 +173,11 @@ export function buildPlan(input: PlanInput): BuiltPlan {
   if (!input.noNewKeyring) {
     plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0x080000 });
   }
-  // A uts namespace of the container's own, new or joined by path (as runc: the name is
-  // then set in the joined one).
-  const ownUts = namespaces.some((n) => n.type === "uts");
+  // In the container's uts namespace (checkCreatable).
   if (spec.hostname) {
-    if (!ownUts) {
-      throw new TsruncError(
-        "config.json: hostname: requires a uts namespace of the container's own",
-      );
-    }
     tagged(plan, origins, "hostname", () => plan.push({ op: "hostname", name: spec.hostname! }));
   }
   if (spec.domainname) {
-    if (!ownUts) {
-      throw new TsruncError(
-        "config.json: domainname: requires a uts namespace of the container's own",
-      );
-    }
     tagged(
       plan,
       origins,
@@ -216,14 +194,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     if (cgroupNs) plan.push(unshareCgroup);
   }
 
-  if (process.terminal) {
-    tagged(
-      plan,
-      origins,
-      "process.terminal",
-      () => plan.push(openPtyOp(process, input.proxiedTerminal === true)),
-    );
-  }
+  if (process.terminal) pushOpenPty(plan, process, input.proxiedTerminal === true, origins);
   if (linux.personality) {
     const domain = PERSONALITY_DOMAINS[linux.personality.domain ?? "LINUX"];
     if (domain === undefined) {
@@ -462,15 +433,22 @@ function lsmLabelOps(
 }
 
 /** openPty with the config's consoleSize (0 × 0: leave the pty's size to tsrunc). */
-export function openPtyOp(process: OciProcess, proxied: boolean): PlanOp {
+export function pushOpenPty(
+  plan: PlanOp[],
+  process: OciProcess,
+  proxied: boolean,
+  origins: Origins,
+): void {
   const size = process.consoleSize;
-  return {
+  const op: PlanOp = {
     op: "openPty",
     rows: size?.height ?? 0,
     columns: size?.width ?? 0,
     clearOnlcr: proxied,
     uid: process.user?.uid ?? 0,
   };
+  tag(origins, "process.terminal", op);
+  plan.push(op);
 }
 
 /** What pushRootfs needs to know of the container's namespaces and its plan. */

@@ -6,7 +6,7 @@
  * the same steps as the init's last ones: session, keyring, pty, attributes, user, exec.
  * Nothing is mounted: the container's filesystem is already set up.
  */
-import { type OciProcess, oomScoreAdjOps, openPtyOp, pushProcess } from "./build.ts";
+import { type OciProcess, oomScoreAdjOps, pushOpenPty, pushProcess } from "./build.ts";
 import type { BuiltPlan } from "./build.ts";
 import type { PlanOp } from "./ops.ts";
 import { type Origins, tag, tagged } from "./origins.ts";
@@ -57,14 +57,7 @@ export function buildExecPlan(input: ExecPlanInput): BuiltPlan {
   tag(origins, "process.oomScoreAdj", ...plan.filter((op) => op.op === "writeFile"));
   // runc's exec joins the container's session keyring by its name.
   if (!input.noNewKeyring) plan.push({ op: "keyring", name: `_ses.${input.id}`, permAdd: 0 });
-  if (process.terminal) {
-    tagged(
-      plan,
-      origins,
-      "process.terminal",
-      () => plan.push(openPtyOp(process, input.proxiedTerminal === true)),
-    );
-  }
+  if (process.terminal) pushOpenPty(plan, process, input.proxiedTerminal === true, origins);
   const seccomp = input.seccomp
     ? seccompOp(input.seccomp, "config.json: linux.seccomp")
     : undefined;

@@ -1,6 +1,7 @@
 /**
  * Validation of config.json (and of `exec --process` files) against the OCI runtime-spec
- * v1.3.0 JSON schema, plus the checks runc makes that the schema cannot express.
+ * v1.3.0 JSON schema; the checks runc makes that the schema cannot express are in
+ * semantics.ts, called from here.
  *
  * The schema (written in _schema.ts's zod-like vocabulary: see there why not zod/mini
  * itself) mirrors `schema/config-schema.json`, `config-linux.json`, `defs.json` and
@@ -30,7 +31,8 @@ import {
   string,
 } from "./_schema.ts";
 import { TsruncError } from "../../base/errors.ts";
-import type { LinuxNamespaceType, LinuxResources, OciSpec, Process } from "./types.ts";
+import { checkProcess, checkSemantics } from "./semantics.ts";
+import type { LinuxResources, OciSpec, Process } from "./types.ts";
 
 /** Options of parseConfig() and parseProcess(). */
 export interface ParseConfigOptions {
@@ -178,100 +180,6 @@ function checkVersion(version: string, source: string, options: ParseConfigOptio
       `${source}: ociVersion: unsupported version ${
         JSON.stringify(version)
       } (tsrunc supports 1.0.0 to 1.3.x)`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Checks the schema cannot express (runc: libcontainer/specconv/spec_linux.go,
-// libcontainer/configs/validate/validator.go, utils_linux.go validateProcessSpec).
-
-function checkSemantics(spec: OciSpec, source: string, options: ParseConfigOptions): void {
-  const reject = (path: string, message: string): never => {
-    throw new TsruncError(`${source}: ${path}: ${message}`);
-  };
-  // The schema leaves root optional (VM-based runtimes may not need one); runc, and any
-  // Linux container runtime, cannot do without it.
-  if (spec.root === undefined) reject("root", "missing");
-  if (spec.process !== undefined) checkProcess(spec.process, "process.", source);
-
-  (spec.mounts ?? []).forEach((mount, i) => {
-    const path = `mounts[${i}].destination`;
-    if (mount.destination === "") reject(path, "must not be empty");
-    // runtime-spec 1.1 deprecated relative destinations ("MUST be interpreted as relative
-    // to /"); runc 1.1 accepts them with this warning, so tsrunc does too.
-    if (!mount.destination.startsWith("/")) {
-      const dest = JSON.stringify(mount.destination);
-      const taken = JSON.stringify(`/${mount.destination}`);
-      options.warn?.(
-        `${source}: ${path}: ${dest} is not absolute: taken as ${taken} (relative mount destinations are deprecated)`,
-      );
-    }
-  });
-
-  const linux = spec.linux;
-  if (linux === undefined) return;
-  const namespaces = new Map<LinuxNamespaceType, { index: number; path?: string }>();
-  (linux.namespaces ?? []).forEach((ns, i) => {
-    if (namespaces.has(ns.type)) {
-      reject(`linux.namespaces[${i}].type`, `duplicate namespace ${JSON.stringify(ns.type)}`);
-    }
-    namespaces.set(ns.type, { index: i, path: ns.path });
-  });
-
-  // A new user namespace is useless without maps (the kernel maps nobody, and runc
-  // refuses it); maps without a user namespace would be silently ignored.
-  const userNs = namespaces.get("user");
-  const hasUidMappings = (linux.uidMappings?.length ?? 0) > 0;
-  const hasGidMappings = (linux.gidMappings?.length ?? 0) > 0;
-  if (userNs !== undefined && !userNs.path) {
-    if (!hasUidMappings) {
-      reject("linux.uidMappings", "user namespace enabled, but no uid mappings found");
-    }
-    if (!hasGidMappings) {
-      reject("linux.gidMappings", "user namespace enabled, but no gid mappings found");
-    }
-  }
-  if (userNs === undefined) {
-    if (hasUidMappings) {
-      reject(
-        "linux.uidMappings",
-        "uid mappings specified, but no user namespace in linux.namespaces",
-      );
-    }
-    if (hasGidMappings) {
-      reject(
-        "linux.gidMappings",
-        "gid mappings specified, but no user namespace in linux.namespaces",
-      );
-    }
-  }
-
-  // Offsets can only be written into a time namespace nobody has entered yet.
-  if (linux.timeOffsets !== undefined) {
-    const timeNs = namespaces.get("time");
-    if (timeNs === undefined) {
-      reject(
-        "linux.timeOffsets",
-        "time offsets specified, but no time namespace in linux.namespaces",
-      );
-    }
-    if (timeNs?.path) {
-      reject(
-        "linux.timeOffsets",
-        `time offsets cannot be set when joining an existing time namespace (linux.namespaces[${timeNs.index}].path)`,
-      );
-    }
-  }
-}
-
-function checkProcess(process: Process, prefix: string, source: string): void {
-  if (!process.args || process.args.length === 0) {
-    throw new TsruncError(`${source}: ${prefix}args: must be a non-empty array`);
-  }
-  if (!process.cwd.startsWith("/")) {
-    throw new TsruncError(
-      `${source}: ${prefix}cwd: must be an absolute path, got ${JSON.stringify(process.cwd)}`,
     );
   }
 }
