@@ -5,7 +5,7 @@
 import type { CommandContext } from "./commands.ts";
 import { writeOut } from "./output.ts";
 import { knownMountOptions } from "../core/plan/mount_options.ts";
-import { SECCOMP_FLAG_BITS, SUPPORTED_ARCHS, SUPPORTED_FLAGS } from "../core/plan/seccomp.ts";
+import { SECCOMP_FLAG_BITS, SUPPORTED_FLAGS, supportedArchs } from "../core/plan/seccomp.ts";
 import { CAPABILITIES, NAMESPACE_FLAGS } from "../core/plan/tables.ts";
 import { hostLsm } from "../core/lifecycle/host_facts.ts";
 import { OCI_VERSION } from "../core/state/oci_state.ts";
@@ -56,7 +56,7 @@ export function features(): Record<string, unknown> {
         enabled: true,
         actions: SECCOMP_ACTIONS,
         operators: SECCOMP_OPERATORS,
-        archs: SUPPORTED_ARCHS,
+        archs: supportedArchs(),
         knownFlags,
         supportedFlags: SUPPORTED_FLAGS,
       },

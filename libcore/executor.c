@@ -20,22 +20,28 @@
 #include "sync.h"
 #include "syscalls.h"
 
+/* The failing op's detail: `explained` when it is a whole sentence, else tsrunc adds the
+ * errno's words. Returns the -errno to pass up (-EIO when err is none). */
+static int set_detail(struct ctx *c, int err, int explained, const char *fmt, va_list ap) {
+  vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+  c->explained = explained;
+  return err < 0 ? err : -EIO;
+}
+
 int fail(struct ctx *c, int err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+  int result = set_detail(c, err, 0, fmt, ap);
   va_end(ap);
-  c->explained = 0;
-  return err < 0 ? err : -EIO;
+  return result;
 }
 
 int explain(struct ctx *c, int err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+  int result = set_detail(c, err, 1, fmt, ap);
   va_end(ap);
-  c->explained = 1;
-  return err < 0 ? err : -EIO;
+  return result;
 }
 
 static int read_whole(int fd, uint8_t **out, size_t *len);

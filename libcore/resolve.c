@@ -11,37 +11,31 @@
 
 #include "executor.h"
 
-/* Reads the ELF PT_INTERP of fd into out; 1 when found, 0 when none, -errno on error. */
+/* Reads the ELF PT_INTERP of fd into out; 1 when found, 0 when none or unreadable. The
+ * two ELF classes differ only in their header types: one body, instantiated per class. */
+#define ELF_INTERP_OF_CLASS(BITS)                                                            \
+  static int elf##BITS##_interp(int fd, char *out, size_t cap) {                             \
+    Elf##BITS##_Ehdr eh;                                                                    \
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) return 0;                       \
+    for (int i = 0; i < eh.e_phnum; i++) {                                                  \
+      Elf##BITS##_Phdr ph;                                                                  \
+      off_t at = (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize);                        \
+      if (pread(fd, &ph, sizeof ph, at) != (ssize_t)sizeof ph) return 0;                    \
+      if (ph.p_type != PT_INTERP || ph.p_filesz >= cap) continue;                           \
+      if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) return 0; \
+      out[ph.p_filesz] = 0;                                                                 \
+      return 1;                                                                             \
+    }                                                                                       \
+    return 0;                                                                               \
+  }
+ELF_INTERP_OF_CLASS(32)
+ELF_INTERP_OF_CLASS(64)
+
 static int elf_interp(int fd, char *out, size_t cap) {
   unsigned char ident[EI_NIDENT];
   if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident) return 0;
-  if (ident[EI_CLASS] == ELFCLASS64) {
-    Elf64_Ehdr eh;
-    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) return 0;
-    for (int i = 0; i < eh.e_phnum; i++) {
-      Elf64_Phdr ph;
-      if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
-          (ssize_t)sizeof ph)
-        return 0;
-      if (ph.p_type != PT_INTERP || ph.p_filesz >= cap) continue;
-      if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) return 0;
-      out[ph.p_filesz] = 0;
-      return 1;
-    }
-  } else if (ident[EI_CLASS] == ELFCLASS32) {
-    Elf32_Ehdr eh;
-    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) return 0;
-    for (int i = 0; i < eh.e_phnum; i++) {
-      Elf32_Phdr ph;
-      if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint32_t)i * eh.e_phentsize)) !=
-          (ssize_t)sizeof ph)
-        return 0;
-      if (ph.p_type != PT_INTERP || ph.p_filesz >= cap) continue;
-      if (pread(fd, out, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz) return 0;
-      out[ph.p_filesz] = 0;
-      return 1;
-    }
-  }
+  if (ident[EI_CLASS] == ELFCLASS64) return elf64_interp(fd, out, cap);
+  if (ident[EI_CLASS] == ELFCLASS32) return elf32_interp(fd, out, cap);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 import { TsruncError } from "../../base/errors.ts";
 import type { LinuxSeccomp, LinuxSeccompAction } from "../spec/types.ts";
 import type { SeccompOp, SeccompRule } from "./ops.ts";
+import { SECCOMP_ARCHITECTURES } from "../spec/validate.ts";
 
 const EPERM = 1;
 const ENOSYS = 38;
@@ -54,28 +55,18 @@ export const SECCOMP_FLAG_BITS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 8,
 };
 
-/** The architectures libseccomp 2.5 (the one linked in) knows. */
-export const SUPPORTED_ARCHS = [
-  "SCMP_ARCH_AARCH64",
-  "SCMP_ARCH_ARM",
-  "SCMP_ARCH_MIPS",
-  "SCMP_ARCH_MIPS64",
-  "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64",
-  "SCMP_ARCH_MIPSEL64N32",
-  "SCMP_ARCH_PARISC",
-  "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_PPC",
-  "SCMP_ARCH_PPC64",
-  "SCMP_ARCH_PPC64LE",
-  "SCMP_ARCH_RISCV64",
-  "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",
-  "SCMP_ARCH_X32",
-  "SCMP_ARCH_X86",
-  "SCMP_ARCH_X86_64",
-];
+/** The runtime-spec's architectures that libseccomp 2.5 (the one linked in) does not know. */
+const NOT_IN_LIBSECCOMP = new Set([
+  "SCMP_ARCH_LOONGARCH64",
+  "SCMP_ARCH_M68K",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
+]);
+
+/** The architectures libseccomp 2.5 knows, in alphabetical order (as `features` lists them). */
+export function supportedArchs(): string[] {
+  return SECCOMP_ARCHITECTURES.filter((arch) => !NOT_IN_LIBSECCOMP.has(arch)).sort();
+}
 
 /** Flags libseccomp 2.5 can set (WAIT_KILLABLE_RECV needs 2.6). */
 export const SUPPORTED_FLAGS = [
@@ -100,7 +91,7 @@ export function seccompOp(seccomp: LinuxSeccomp, where: string, loadNow = true):
     flags |= bit;
   }
   for (const arch of seccomp.architectures ?? []) {
-    if (!SUPPORTED_ARCHS.includes(arch)) {
+    if (!supportedArchs().includes(arch)) {
       throw new TsruncError(`${where}.architectures: ${arch} is not known to libseccomp 2.5`);
     }
   }

@@ -43,6 +43,33 @@ export interface ParseConfigOptions {
   warn?: (message: string) => void;
 }
 
+/** linux.seccomp.architectures: every value the runtime-spec (defs-linux.json) names. */
+export const SECCOMP_ARCHITECTURES = [
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_LOONGARCH64",
+  "SCMP_ARCH_M68K",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_RISCV64",
+] as const;
+
 /** ociVersion values tsrunc accepts: 1.0.0 to 1.3.x, with any pre-release/build suffix. */
 const SUPPORTED_VERSION = /^1\.[0-3]\.(0|[1-9][0-9]*)([-+].*)?$/;
 
@@ -437,31 +464,7 @@ function buildSchemas() {
       ]))),
       listenerPath: opt(str),
       listenerMetadata: opt(str),
-      architectures: opt(array(enumOf([
-        "SCMP_ARCH_X86",
-        "SCMP_ARCH_X86_64",
-        "SCMP_ARCH_X32",
-        "SCMP_ARCH_ARM",
-        "SCMP_ARCH_AARCH64",
-        "SCMP_ARCH_LOONGARCH64",
-        "SCMP_ARCH_M68K",
-        "SCMP_ARCH_MIPS",
-        "SCMP_ARCH_MIPS64",
-        "SCMP_ARCH_MIPS64N32",
-        "SCMP_ARCH_MIPSEL",
-        "SCMP_ARCH_MIPSEL64",
-        "SCMP_ARCH_MIPSEL64N32",
-        "SCMP_ARCH_PPC",
-        "SCMP_ARCH_PPC64",
-        "SCMP_ARCH_PPC64LE",
-        "SCMP_ARCH_S390",
-        "SCMP_ARCH_S390X",
-        "SCMP_ARCH_SH",
-        "SCMP_ARCH_SHEB",
-        "SCMP_ARCH_PARISC",
-        "SCMP_ARCH_PARISC64",
-        "SCMP_ARCH_RISCV64",
-      ]))),
+      architectures: opt(array(enumOf(SECCOMP_ARCHITECTURES))),
       syscalls: opt(array(obj({
         names: array(str, { nonEmpty: true }),
         action: seccompAction,
