@@ -1,7 +1,7 @@
 /** update: change a container's resource limits live, and remember them. */
 import { TsruncError } from "../../base/errors.ts";
 import { setResources } from "../cgroups/manager.ts";
-import { mergeResources } from "../cgroups/resources.ts";
+import { mergeResources } from "../cgroups/update_flags.ts";
 import type { LinuxIntelRdt, LinuxResources } from "../spec/types.ts";
 import { schemataLines, writeSchemata } from "../cgroups/intel_rdt.ts";
 import { openContainer } from "./open.ts";
