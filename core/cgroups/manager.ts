@@ -1,7 +1,7 @@
 /**
  * A container's cgroups on the host (the cgroupfs driver, v1 and v2): make the
  * directories, apply the resources, put processes in, freeze, list, remove. What is
- * decided (paths, files, values) comes from layout.ts, resources.ts and devices.ts;
+ * decided (paths, files, values) comes from layout.ts, devices.ts, v1/ and v2/;
  * this module does the file system work and remembers what it made, so `delete` removes
  * exactly that and never a cgroup it did not create.
  */
@@ -10,7 +10,7 @@ import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
 import { applyWrites } from "./apply.ts";
-import { type DeviceRule, deviceRules, v1DeviceWrites } from "./devices.ts";
+import { type DeviceRule, deviceRules } from "./devices.ts";
 import {
   cleanCgroupPath,
   containerCgroupPaths,
@@ -18,7 +18,10 @@ import {
   parseProcCgroup,
   readLayout,
 } from "./layout.ts";
-import { type CgroupWrite, v1Writes, v2Controllers, v2Writes } from "./resources.ts";
+import type { CgroupWrite } from "./write.ts";
+import { v1DeviceWrites } from "./v1/devices.ts";
+import { v1Writes } from "./v1/mod.ts";
+import { v2Controllers, v2Writes } from "./v2/mod.ts";
 
 /** What state.json keeps of a container's cgroups. */
 export interface CgroupRecord {

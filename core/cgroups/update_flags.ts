@@ -6,7 +6,7 @@
  */
 import { TsruncError } from "../../base/errors.ts";
 import type { LinuxCpu, LinuxIntelRdt, LinuxMemory, LinuxResources } from "../spec/types.ts";
-import { fail, num } from "./resources.ts";
+import { fail, num } from "./values.ts";
 
 /**
  * runc update's resource flags (keys without dashes, as the CLI parser gives them: `memory`,

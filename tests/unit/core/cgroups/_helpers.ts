@@ -1,6 +1,6 @@
 /** Helpers of the cgroup mapping tests: sizes, expected writes, error checks. */
 import { assert, assertThrows } from "../../_assert.ts";
-import type { CgroupWrite } from "../../../../core/cgroups/resources.ts";
+import type { CgroupWrite } from "../../../../core/cgroups/write.ts";
 import { TsruncError } from "../../../../base/errors.ts";
 
 /** One GiB and one MiB. */

@@ -1,19 +1,17 @@
 /**
  * The mapping from linux.resources to cgroup files is pure: these tests compare the writes
- * planned for given resources with the files and values runc 1.1 writes (libcontainer/cgroups/fs
- * for v1, fs2 for v2), in runc's order.
+ * planned for given resources (core/cgroups/v1/mod.ts, v2/mod.ts, convert.ts) with the files
+ * and values runc 1.1 writes (libcontainer/cgroups/fs for v1, fs2 for v2), in runc's order.
  */
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import {
-  type CgroupWrite,
   convertBlkioWeightToIoWeight,
   convertCpuSharesToWeight,
   convertMemorySwapToV2,
-  type V1WriteOptions,
-  v1Writes,
-  v2Controllers,
-  v2Writes,
-} from "../../../../core/cgroups/resources.ts";
+} from "../../../../core/cgroups/convert.ts";
+import type { CgroupWrite } from "../../../../core/cgroups/write.ts";
+import { type V1WriteOptions, v1Writes } from "../../../../core/cgroups/v1/mod.ts";
+import { v2Controllers, v2Writes } from "../../../../core/cgroups/v2/mod.ts";
 import type { LinuxResources } from "../../../../core/spec/types.ts";
 import { assertTsruncError, c1, c2, G, M } from "./_helpers.ts";
 

@@ -10,7 +10,8 @@ import {
   ramInBytes,
   updateFromFlags,
 } from "../../../../core/cgroups/update_flags.ts";
-import { v1Writes, v2Writes } from "../../../../core/cgroups/resources.ts";
+import { v1Writes } from "../../../../core/cgroups/v1/mod.ts";
+import { v2Writes } from "../../../../core/cgroups/v2/mod.ts";
 import type { LinuxResources } from "../../../../core/spec/types.ts";
 import { assertTsruncError, c1, c2, G, M } from "./_helpers.ts";
 
