@@ -16,13 +16,13 @@ import { runHooks } from "../hooks.ts";
 import {
   addProcess,
   createCgroups,
-  lateMemoryCgroup,
   missingCgroupDirs,
   ownMountSources,
   placeCgroups,
   removeCgroups,
   v1MountSources,
 } from "../cgroups/manager.ts";
+import { driverFor } from "../cgroups/driver.ts";
 import { detachRootfsBind, noteCallerMounts, noteRootfsBind } from "./caller_mounts.ts";
 import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { hookState, OCI_VERSION } from "../state/oci_state.ts";
@@ -125,7 +125,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       proxiedTerminal: !options.consoleSocket,
       host,
     });
-  let built = makePlan(lateMemoryCgroup(cgroups));
+  let built = makePlan(driverFor(cgroups).lateMemoryCgroup());
   for (const warning of built.warnings) warn(warning);
   mark("plan built");
   debug(`create ${options.id}: plan of ${built.plan.length} steps for the executor`);
@@ -202,7 +202,7 @@ async function runExecutor(
   state: StoredState,
   options: CreateOptions,
 ): Promise<number | undefined> {
-  const lateMemory = state.cgroups && lateMemoryCgroup(state.cgroups);
+  const lateMemory = state.cgroups && driverFor(state.cgroups).lateMemoryCgroup();
   const procsFd = lateMemory ? libcore.openWrite(`${lateMemory}/cgroup.procs`) : undefined;
   mark("executor prepared");
   let session: ExecutorSession;

@@ -1,20 +1,29 @@
 /**
  * The cgroup v2 driver (runc's libcontainer/cgroups/fs2): linux.resources as writes to the
- * files of the container's one cgroup directory, composed from a module per controller
- * family in runc's order. v1-only settings runc ignores on v2 (swappiness, the OOM killer
+ * files of the container's one cgroup directory, composed from a pure module per controller
+ * family in runc's order, and the rest of CgroupDriver on that directory. v1-only settings runc ignores on v2 (swappiness, the OOM killer
  * switch, realtime CPU, net_cls/net_prio, leaf weights, kernel memory) are skipped with a
  * warning.
  */
+import { warn } from "../../log.ts";
 import type { LinuxResources } from "../../spec/types.ts";
+import { applyWrites } from "../apply.ts";
+import type { DeviceRule } from "../devices.ts";
+import type { CgroupDriver } from "../driver.ts";
+import type { CgroupRecord } from "../record.ts";
+import type { CgroupStats } from "../files.ts";
 import type { CgroupWrite } from "../write.ts";
 import { warning } from "../values.ts";
-import { controllersOf } from "./controllers.ts";
+import { controllersOf, enableControllers } from "./controllers.ts";
 import { cpusetWrites, cpuWrites } from "./cpu.ts";
+import { attachDeviceFilter } from "./devices.ts";
+import { eventsFrozen, hasFreeze, writeFreeze } from "./freezer.ts";
 import { hugetlbWrites } from "./hugetlb.ts";
 import { ioWrites } from "./io.ts";
 import { memoryWrites } from "./memory.ts";
 import { pidsWrites } from "./pids.ts";
 import { rdmaWrites } from "./rdma.ts";
+import { v2OomKills, v2Stats } from "./stats.ts";
 import { unifiedWrites } from "./unified.ts";
 
 /**
@@ -47,4 +56,56 @@ export function v2Writes(r: LinuxResources, warnings: string[]): CgroupWrite[] {
  */
 export function v2Controllers(r: LinuxResources): string[] {
   return controllersOf(v2Writes(r, []));
+}
+
+/** CgroupDriver on the cgroup2 directory of a record (unified hosts). */
+export class CgroupfsV2Driver implements CgroupDriver {
+  readonly version = 2;
+  /** The container's one directory: cgroup2 has no hierarchy per controller. */
+  readonly #dir: string;
+
+  /** @param record the container's cgroups (version 2) */
+  constructor(record: CgroupRecord) {
+    this.#dir = record.dirs[""];
+  }
+
+  /** The controllers the writes need are enabled first; the device filter goes last. */
+  setResources(resources: LinuxResources, devices?: DeviceRule[]): void {
+    const warnings: string[] = [];
+    const writes = v2Writes(resources, warnings);
+    enableControllers(this.#dir, controllersOf(writes));
+    for (const w of warnings) warn(w);
+    applyWrites(() => this.#dir, writes);
+    if (devices) attachDeviceFilter(this.#dir, devices);
+  }
+
+  /** cgroup.freeze; the kernel freezes at once (isFrozen() tells when all are). */
+  setFrozen(frozen: boolean): void {
+    writeFreeze(this.#dir, frozen);
+  }
+
+  /** cgroup.freeze exists (Linux 5.2+) in the container's directory. */
+  canFreeze(): boolean {
+    return hasFreeze(this.#dir);
+  }
+
+  /** cgroup.events says `frozen 1`. */
+  isFrozen(): boolean {
+    return eventsFrozen(this.#dir);
+  }
+
+  /** All from the one directory: cpu.stat, memory.*, pids.*. */
+  stats(): CgroupStats {
+    return v2Stats(this.#dir);
+  }
+
+  /** memory.events' oom_kill. */
+  oomKills(): number {
+    return v2OomKills(this.#dir);
+  }
+
+  /** cgroup2 has one directory: the init joins it at once, with everything else. */
+  lateMemoryCgroup(): undefined {
+    return undefined;
+  }
 }
