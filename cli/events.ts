@@ -7,8 +7,8 @@ import type { CommandContext } from "./commands.ts";
 import { writeOut } from "./output.ts";
 import { TsruncError } from "../base/errors.ts";
 import { openContainer } from "../core/lifecycle/open.ts";
-import { oomKills, readStats } from "../core/cgroups/stats.ts";
-import type { CgroupRecord } from "../core/cgroups/manager.ts";
+import { driverFor } from "../core/cgroups/driver.ts";
+import type { CgroupRecord } from "../core/cgroups/record.ts";
 
 const OOM_POLL_MS = 200;
 
@@ -16,16 +16,16 @@ const OOM_POLL_MS = 200;
 export async function run(ctx: CommandContext): Promise<number> {
   const id = ctx.args[0];
   const interval = parseDuration(String(ctx.flags.interval ?? "5s"));
-  const record = cgroupsOf(ctx.globals.root, id);
+  const cgroups = driverFor(cgroupsOf(ctx.globals.root, id));
   const emit = (type: string, data?: unknown) =>
     writeOut(toJson(data === undefined ? { type, id } : { type, id, data }) + "\n");
   if (ctx.flags.stats === true) {
-    emit("stats", readStats(record));
+    emit("stats", cgroups.stats());
     return 0;
   }
-  let kills = oomKills(record);
+  let kills = cgroups.oomKills();
   const checkOom = () => {
-    const now = oomKills(record);
+    const now = cgroups.oomKills();
     if (now > kills) emit("oom");
     kills = now;
   };
@@ -33,7 +33,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   while (running(ctx.globals.root, id)) {
     checkOom();
     if (Date.now() >= nextStats) {
-      emit("stats", readStats(record));
+      emit("stats", cgroups.stats());
       nextStats = Date.now() + interval;
     }
     await new Promise((r) => setTimeout(r, Math.min(OOM_POLL_MS, interval)));

@@ -2,7 +2,7 @@
 import type { CommandContext } from "./commands.ts";
 import { wrapError } from "../base/errors.ts";
 import { updateContainer } from "../core/lifecycle/update.ts";
-import { intelRdtFromFlags, updateFromFlags } from "../core/cgroups/resources.ts";
+import { intelRdtFromFlags, updateFromFlags } from "../core/cgroups/update_flags.ts";
 import { parseResources } from "../core/spec/validate.ts";
 import { warn } from "../core/log.ts";
 import { UPDATE_VALUE_FLAGS } from "./commands.ts";

@@ -1,5 +1,5 @@
 /**
- * Performs the writes core/cgroups/resources.ts plans, in order, the way runc writes cgroup
+ * Performs the writes the v1 and v2 mappings (core/cgroups/v1/, v2/) plan, in order, the way runc writes cgroup
  * files: open without creating (cgroupfs has every file it supports; a missing file means a
  * controller or kernel feature is absent), write the value, and turn the kernel's refusal into
  * an error naming the file and the value. The decisions runc takes from the kernel's answer
@@ -7,7 +7,7 @@
  * written) are carried by each write.
  */
 import { describeFsError, ERRNO, errnoOf, TsruncError } from "../../base/errors.ts";
-import type { CgroupWrite } from "./resources.ts";
+import type { CgroupWrite } from "./write.ts";
 
 /** Options of applyWrites(). */
 export interface ApplyOptions {

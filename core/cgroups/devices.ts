@@ -7,7 +7,6 @@
  * (engines that pass a device, `docker run --device`, allow it there too).
  */
 import type { OciSpec } from "../spec/types.ts";
-import type { CgroupWrite } from "./resources.ts";
 
 /** One rule: type "a" (all), "c" or "b"; -1 majors/minors are wildcards. */
 export interface DeviceRule {
@@ -18,6 +17,7 @@ export interface DeviceRule {
   allow: boolean;
 }
 
+/** A major or minor number that stands for any. */
 const ANY = -1;
 
 /** runc's default allowed devices (libcontainer/specconv AllowedDevices). */
@@ -60,23 +60,4 @@ export function deviceRules(spec: OciSpec): DeviceRule[] {
  */
 export function accessOf(access: string): string {
   return [..."rwm"].filter((c) => access.includes(c)).join("");
-}
-
-/** A rule in the v1 devices.allow/deny syntax: "c 1:3 rwm", "a *:* rwm". */
-export function v1RuleText(rule: DeviceRule): string {
-  const num = (n: number) => (n === ANY ? "*" : String(n));
-  return `${rule.type} ${num(rule.major)}:${num(rule.minor)} ${rule.access}`;
-}
-
-/**
- * v1: the kernel applies devices.allow/devices.deny writes one after the other, so the
- * rules are written in order; a rule for all devices ("a") resets the list to
- * allow-all or deny-all.
- */
-export function v1DeviceWrites(rules: readonly DeviceRule[]): CgroupWrite[] {
-  return rules.map((rule) => ({
-    controller: "devices",
-    file: rule.allow ? "devices.allow" : "devices.deny",
-    value: rule.type === "a" ? "a" : v1RuleText(rule),
-  }));
 }

@@ -1,16 +1,15 @@
 /**
- * A container's cgroups on the host (the cgroupfs driver, v1 and v2): make the
- * directories, apply the resources, put processes in, freeze, list, remove. What is
- * decided (paths, files, values) comes from layout.ts, resources.ts and devices.ts;
- * this module does the file system work and remembers what it made, so `delete` removes
- * exactly that and never a cgroup it did not create.
+ * A container's cgroups on the host, the work that is the same on every cgroup version:
+ * place them (layout.ts), make the directories, put processes in, list them, find
+ * sub-cgroups for `exec --cgroup`, remove. It remembers what it made, so `delete` removes
+ * exactly that and never a cgroup it did not create. What differs by version (resources,
+ * device rules, the freezer, stats, the late memory cgroup) is the driver's (driver.ts).
  */
 import { describeFsError, TsruncError, wrapError } from "../../base/errors.ts";
-import * as libcore from "../../ffi/libcore.ts";
 import { debug, warn } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
-import { applyWrites } from "./apply.ts";
-import { type DeviceRule, deviceRules, v1DeviceWrites } from "./devices.ts";
+import { deviceRules } from "./devices.ts";
+import { driverFor } from "./driver.ts";
 import {
   cleanCgroupPath,
   containerCgroupPaths,
@@ -18,17 +17,7 @@ import {
   parseProcCgroup,
   readLayout,
 } from "./layout.ts";
-import { type CgroupWrite, v1Writes, v2Controllers, v2Writes } from "./resources.ts";
-
-/** What state.json keeps of a container's cgroups. */
-export interface CgroupRecord {
-  /** The host directory of the container's cgroup in each hierarchy ("" = cgroup2). */
-  dirs: Record<string, string>;
-  /** Directories tsrunc made, parents first: `delete` removes them, deepest first. */
-  created: string[];
-  /** Which files carry the resources: v1 controllers (legacy, hybrid) or cgroup2. */
-  version: 1 | 2;
-}
+import { type CgroupRecord, v1DirOf } from "./record.ts";
 
 /** Where the container's cgroups go (nothing is made yet). */
 export function placeCgroups(
@@ -108,97 +97,15 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
   }
   // A cgroup that was there already (runc's two checks): a frozen one would freeze the
   // executor the moment it joins, and every wait on it after that.
-  if (isFrozen(record)) {
+  const driver = driverFor(record);
+  if (driver.isFrozen()) {
     throw new TsruncError(
       "container's cgroup unexpectedly frozen: thaw it (or give another cgroupsPath) first",
     );
   }
   const present = cgroupPids(record)?.length ?? 0;
   if (present > 0) warn(`container's cgroup is not empty: ${present} process(es) found`);
-  setResources(record, spec.linux?.resources ?? {}, deviceRules(spec));
-}
-
-/** Apply resources (create and update). Device rules only when given. */
-export function setResources(
-  record: CgroupRecord,
-  resources: LinuxResources,
-  devices?: DeviceRule[],
-): void {
-  const warnings: string[] = [];
-  if (record.version === 2) {
-    const writes = v2Writes(resources, warnings);
-    enableControllers(record.dirs[""], v2Controllers(resources));
-    for (const w of warnings) warn(w);
-    applyWrites(() => record.dirs[""], writes);
-    if (devices) attachDeviceFilter(record.dirs[""], devices);
-    return;
-  }
-  const writes: CgroupWrite[] = v1Writes(resources, warnings, {
-    current: currentMemory(v1DirOf(record, "memory")),
-  });
-  if (devices) writes.unshift(...v1DeviceWrites(devices));
-  for (const w of warnings) warn(w);
-  applyWrites((controller) => v1DirOf(record, controller), writes);
-}
-
-/** cgroup2 has no device files: an eBPF program (built and attached by libcore) filters. */
-function attachDeviceFilter(dir: string, rules: DeviceRule[]): void {
-  const fd = libcore.openDir(dir);
-  try {
-    libcore.bpfDevices(fd, rules);
-  } catch (error) {
-    throw wrapError(`cgroup ${dir}: device filter`, error);
-  } finally {
-    libcore.close(fd);
-  }
-}
-
-/**
- * The memory cgroup's current limit and memory+swap limit (v1): raising both must write
- * memsw first, lowering both the limit first.
- */
-function currentMemory(dir: string | undefined): { limit?: number; swap?: number } | undefined {
-  if (!dir) return undefined;
-  const read = (file: string) => {
-    try {
-      return Number(Deno.readTextFileSync(`${dir}/${file}`).trim());
-    } catch {
-      return undefined;
-    }
-  };
-  return { limit: read("memory.limit_in_bytes"), swap: read("memory.memsw.limit_in_bytes") };
-}
-
-/** The directory of the v1 hierarchy that carries controller. */
-export function v1DirOf(record: CgroupRecord, controller: string): string | undefined {
-  for (const [key, dir] of Object.entries(record.dirs)) {
-    if (key.split(",").includes(controller)) return dir;
-  }
-  return undefined;
-}
-
-/** cgroup2: controllers must be enabled in every ancestor's cgroup.subtree_control. */
-function enableControllers(dir: string, controllers: string[]): void {
-  if (controllers.length === 0) return;
-  const layout = readLayout();
-  const root = layout.v2!.mountpoint;
-  const parts = dir.slice(root.length).split("/").filter(Boolean);
-  let at = root;
-  for (const part of parts) {
-    const available = Deno.readTextFileSync(`${at}/cgroup.controllers`).trim().split(" ");
-    const missing = controllers.filter((c) => !available.includes(c));
-    if (missing.length > 0) {
-      throw new TsruncError(
-        `cgroup2 controller(s) ${missing.join(", ")} not available in ${at} (cgroup.controllers)`,
-      );
-    }
-    const enabled = Deno.readTextFileSync(`${at}/cgroup.subtree_control`).trim().split(" ");
-    const add = controllers.filter((c) => !enabled.includes(c));
-    if (add.length > 0) {
-      Deno.writeTextFileSync(`${at}/cgroup.subtree_control`, add.map((c) => `+${c}`).join(" "));
-    }
-    at = `${at}/${part}`;
-  }
+  driver.setResources(spec.linux?.resources ?? {}, deviceRules(spec));
 }
 
 /** Whether resources ask for any limit (device rules alone do not). */
@@ -335,15 +242,6 @@ export function subCgroups(record: CgroupRecord, specs: readonly string[]): Cgro
   return { ...record, dirs, created: [] };
 }
 
-/**
- * v1: the memory cgroup the init joins itself just before execve (through an fd of its
- * cgroup.procs), so that nothing of the setup is charged there and a container with a
- * tiny memory limit still starts. cgroup2 has one directory: joined at once.
- */
-export function lateMemoryCgroup(record: CgroupRecord): string | undefined {
-  return record.version === 1 ? v1DirOf(record, "memory") : undefined;
-}
-
 /** tsrunc's own v1 cgroups as a `cgroup` mount shows them (when the container has none). */
 export function ownMountSources(): { name: string; hostPath: string }[] {
   const own = parseProcCgroup(Deno.readTextFileSync("/proc/self/cgroup"));
@@ -383,56 +281,6 @@ export function cgroupPids(record: CgroupRecord | undefined): number[] | undefin
   };
   walk(dir);
   return pids.sort((a, b) => a - b);
-}
-
-/** Freeze or thaw every process of the container. */
-export function setFrozen(record: CgroupRecord, frozen: boolean): void {
-  if (record.version === 2) {
-    Deno.writeTextFileSync(`${record.dirs[""]}/cgroup.freeze`, frozen ? "1" : "0");
-    return;
-  }
-  const dir = v1DirOf(record, "freezer");
-  if (!dir) throw new TsruncError("the freezer cgroup controller is not available");
-  Deno.writeTextFileSync(`${dir}/freezer.state`, frozen ? "FROZEN" : "THAWED");
-  // FREEZING → FROZEN takes a moment: wait so that `pause` returns with it done.
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const state = Deno.readTextFileSync(`${dir}/freezer.state`).trim();
-    if (state === (frozen ? "FROZEN" : "THAWED")) return;
-    Deno.writeTextFileSync(`${dir}/freezer.state`, frozen ? "FROZEN" : "THAWED");
-  }
-  throw new TsruncError(`cgroup freezer of ${dir} did not reach ${frozen ? "FROZEN" : "THAWED"}`);
-}
-
-/**
- * Whether the container's cgroups can be frozen: a freezer, or cgroup2's cgroup.freeze,
- * that is there still (someone may have removed a stopped container's cgroups).
- */
-export function canFreeze(record: CgroupRecord): boolean {
-  const dir = record.version === 2 ? record.dirs[""] : v1DirOf(record, "freezer");
-  if (dir === undefined) return false;
-  try {
-    Deno.statSync(`${dir}/${record.version === 2 ? "cgroup.freeze" : "freezer.state"}`);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the container's cgroup is frozen. */
-export function isFrozen(record: CgroupRecord | undefined): boolean {
-  if (!record) return false;
-  try {
-    if (record.version === 2) {
-      const events = Deno.readTextFileSync(`${record.dirs[""]}/cgroup.events`);
-      return /^frozen 1$/m.test(events);
-    }
-    const dir = v1DirOf(record, "freezer");
-    return dir !== undefined &&
-      Deno.readTextFileSync(`${dir}/freezer.state`).trim() !== "THAWED";
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -14,15 +14,15 @@ import { parseConfig } from "../spec/validate.ts";
 import { runHooks } from "../hooks.ts";
 import {
   addProcess,
-  type CgroupRecord,
   createCgroups,
-  lateMemoryCgroup,
   missingCgroupDirs,
   ownMountSources,
   placeCgroups,
   removeCgroups,
   v1MountSources,
 } from "../cgroups/manager.ts";
+import { driverFor } from "../cgroups/driver.ts";
+import type { CgroupRecord } from "../cgroups/record.ts";
 import { detachRootfsBind, noteCallerMounts, noteRootfsBind } from "./caller_mounts.ts";
 import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { hookState, OCI_VERSION } from "../state/oci_state.ts";
@@ -147,7 +147,7 @@ export function prepareCreate(options: CreateOptions): CreatePreparation {
       proxiedTerminal: !options.consoleSocket,
       host,
     });
-  const built = makePlan(lateMemoryCgroup(cgroups), host);
+  const built = makePlan(driverFor(cgroups).lateMemoryCgroup(), host);
   for (const warning of built.warnings) warn(warning);
   mark("plan built");
   debug(`create ${options.id}: plan of ${built.plan.length} steps for the executor`);
@@ -243,7 +243,7 @@ async function runExecutor(
   state: StoredState,
   options: CreateOptions,
 ): Promise<number | undefined> {
-  const lateMemory = state.cgroups && lateMemoryCgroup(state.cgroups);
+  const lateMemory = state.cgroups && driverFor(state.cgroups).lateMemoryCgroup();
   const procsFd = lateMemory ? libcore.openWrite(`${lateMemory}/cgroup.procs`) : undefined;
   mark("executor prepared");
   let session: ExecutorSession;

@@ -1,6 +1,6 @@
 /** pause / resume: freeze and thaw every process of a container through its cgroup. */
 import { TsruncError } from "../../base/errors.ts";
-import { canFreeze, setFrozen } from "../cgroups/manager.ts";
+import { driverFor } from "../cgroups/driver.ts";
 import { openContainer } from "./open.ts";
 
 /** Freeze (pause) or thaw (resume) a container. */
@@ -13,10 +13,11 @@ export function pauseContainer(root: string, id: string, pause: boolean): void {
       throw new TsruncError("container not running");
     }
     if (!pause && status !== "paused") throw new TsruncError("container not paused");
-    if (!state.cgroups || !canFreeze(state.cgroups)) {
+    const driver = state.cgroups && driverFor(state.cgroups);
+    if (!driver || !driver.canFreeze()) {
       throw new TsruncError(`container ${id} has no freezer cgroup: it cannot be paused`);
     }
-    setFrozen(state.cgroups, pause);
+    driver.setFrozen(pause);
   } finally {
     opened.unlock();
   }

@@ -3,7 +3,8 @@ import { TsruncError } from "../../base/errors.ts";
 import * as libcore from "../../ffi/libcore.ts";
 import { initAlive } from "../state/status.ts";
 import type { StoredState } from "../state/store.ts";
-import { canFreeze, cgroupPids, isFrozen, setFrozen } from "../cgroups/manager.ts";
+import { driverFor } from "../cgroups/driver.ts";
+import { cgroupPids } from "../cgroups/manager.ts";
 
 /**
  * Host pids of the container's processes: those in its cgroup (and sub-cgroups); without
@@ -66,14 +67,14 @@ export function waitInitGone(state: StoredState, timeoutMs: number): boolean {
  * meanwhile, so that nothing forks past the signal (as runc's kill --all).
  */
 export function killAll(state: StoredState, signal: number): void {
-  const record = state.cgroups;
-  const freeze = record !== undefined && !isFrozen(record) && canFreeze(record);
-  if (freeze) setFrozen(record!, true);
+  const driver = state.cgroups && driverFor(state.cgroups);
+  const freeze = driver !== undefined && !driver.isFrozen() && driver.canFreeze();
+  if (freeze) driver.setFrozen(true);
   try {
     for (const pid of containerPids(state)) libcore.kill(pid, signal);
   } finally {
-    if (freeze) setFrozen(record!, false);
+    if (freeze) driver.setFrozen(false);
   }
   // A frozen process keeps a SIGKILL pending until thawed: thaw a paused container.
-  if (signal === 9 && record && isFrozen(record)) setFrozen(record, false);
+  if (signal === 9 && driver && driver.isFrozen()) driver.setFrozen(false);
 }

@@ -1,7 +1,7 @@
 /** update: change a container's resource limits live, and remember them. */
 import { TsruncError } from "../../base/errors.ts";
-import { setResources } from "../cgroups/manager.ts";
-import { mergeResources } from "../cgroups/resources.ts";
+import { driverFor } from "../cgroups/driver.ts";
+import { mergeResources } from "../cgroups/update_flags.ts";
 import type { LinuxIntelRdt, LinuxResources } from "../spec/types.ts";
 import { schemataLines, writeSchemata } from "../cgroups/intel_rdt.ts";
 import { openContainer } from "./open.ts";
@@ -28,7 +28,7 @@ export function updateContainer(
     }
     const merged = mergeResources(state.resources ?? {}, patch);
     // Devices are not changed by update (as runc's update).
-    setResources(state.cgroups, { ...merged, devices: undefined });
+    driverFor(state.cgroups).setResources({ ...merged, devices: undefined });
     state.resources = merged;
     opened.dir.write(state);
   } finally {

@@ -2,7 +2,7 @@
  * A container's status from its stored state and the kernel: its init is alive (and is
  * the same process: start times match), and the exec fifo still waits for `start`.
  */
-import { isFrozen } from "../cgroups/manager.ts";
+import { driverFor } from "../cgroups/driver.ts";
 import type { ContainerDir, StoredState } from "./store.ts";
 
 /** runtime-spec statuses. */
@@ -33,6 +33,6 @@ export function initAlive(state: StoredState): boolean {
 export function containerStatus(dir: ContainerDir, state: StoredState | undefined): Status {
   if (!state || !state.createdDone) return "creating";
   if (!initAlive(state)) return "stopped";
-  if (isFrozen(state.cgroups)) return "paused";
+  if (state.cgroups && driverFor(state.cgroups).isFrozen()) return "paused";
   return dir.fifoExists() ? "created" : "running";
 }

@@ -4,7 +4,7 @@
  * that serialises commands on one container.
  */
 import { TsruncError, wrapError } from "../../base/errors.ts";
-import type { CgroupRecord } from "../cgroups/manager.ts";
+import type { CgroupRecord } from "../cgroups/record.ts";
 import type { RdtRecord } from "../cgroups/intel_rdt.ts";
 import type { CallerMounts } from "../lifecycle/caller_mounts.ts";
 import type { LinuxResources, LinuxSeccomp, OciSpec } from "../spec/types.ts";

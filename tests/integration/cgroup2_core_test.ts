@@ -1,6 +1,6 @@
 /**
- * The cgroup2 side of core/cgroups/manager.ts on the real cgroup2 hierarchy of this
- * hybrid host (/sys/fs/cgroup/unified, which holds no controllers): make, join, list,
+ * The cgroup2 side of core/cgroups/manager.ts and its v2 driver on the real cgroup2 hierarchy
+ * of this hybrid host (/sys/fs/cgroup/unified, which holds no controllers): make, join, list,
  * freeze, device filter, remove, and the clear error when a controller is missing.
  * (A pure cgroup2 host runs the same code through `create`.)
  */
@@ -9,13 +9,11 @@ import { IS_ROOT } from "./_helpers.ts";
 import {
   addProcess,
   cgroupPids,
-  type CgroupRecord,
   createCgroups,
-  isFrozen,
   removeCgroups,
-  setFrozen,
-  setResources,
 } from "../../core/cgroups/manager.ts";
+import { driverFor } from "../../core/cgroups/driver.ts";
+import type { CgroupRecord } from "../../core/cgroups/record.ts";
 import type { OciSpec } from "../../core/spec/types.ts";
 
 const UNIFIED = "/sys/fs/cgroup/unified";
@@ -51,7 +49,7 @@ async function withCgroup(fn: (record: CgroupRecord, pid: number) => Promise<voi
     if (record.created.length > 0) {
       // thaw first: a frozen process cannot die
       try {
-        setFrozen(record, false);
+        driverFor(record).setFrozen(false);
       } catch {
         // not made
       }
@@ -93,14 +91,14 @@ Deno.test({
     withCgroup((record, pid) => {
       createCgroups(record, spec());
       addProcess(record, pid);
-      setFrozen(record, true);
+      driverFor(record).setFrozen(true);
       const deadline = Date.now() + 5000;
-      while (!isFrozen(record) && Date.now() < deadline) {
+      while (!driverFor(record).isFrozen() && Date.now() < deadline) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       }
-      assert(isFrozen(record), "cgroup.events says frozen 1");
-      setFrozen(record, false);
-      assert(!isFrozen(record), "thawed");
+      assert(driverFor(record).isFrozen(), "cgroup.events says frozen 1");
+      driverFor(record).setFrozen(false);
+      assert(!driverFor(record).isFrozen(), "thawed");
     }),
 });
 
@@ -131,7 +129,7 @@ Deno.test({
     withCgroup((record) => {
       createCgroups(record, spec());
       assertThrows(
-        () => setResources(record, { pids: { limit: 10 } }),
+        () => driverFor(record).setResources({ pids: { limit: 10 } }),
         Error,
         "controller(s) pids not available",
       );

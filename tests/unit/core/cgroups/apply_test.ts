@@ -5,7 +5,9 @@
  */
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { applyWrites } from "../../../../core/cgroups/apply.ts";
-import { type CgroupWrite, v1Writes, v2Writes } from "../../../../core/cgroups/resources.ts";
+import type { CgroupWrite } from "../../../../core/cgroups/write.ts";
+import { v1Writes } from "../../../../core/cgroups/v1/mod.ts";
+import { v2Writes } from "../../../../core/cgroups/v2/mod.ts";
 import { TsruncError } from "../../../../base/errors.ts";
 
 /** A temporary directory with one empty file per name (and sub-directories for v1). */

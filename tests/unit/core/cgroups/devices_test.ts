@@ -1,6 +1,7 @@
 /** deviceRules(): the container's device cgroup rules, in order (no root needed). */
 import { assertEquals } from "../../_assert.ts";
-import { accessOf, deviceRules, v1DeviceWrites } from "../../../../core/cgroups/devices.ts";
+import { accessOf, deviceRules } from "../../../../core/cgroups/devices.ts";
+import { v1DeviceWrites } from "../../../../core/cgroups/v1/devices.ts";
 import type { OciSpec } from "../../../../core/spec/types.ts";
 
 function spec(linux: OciSpec["linux"]): OciSpec {

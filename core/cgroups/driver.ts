@@ -1,0 +1,58 @@
+/**
+ * What differs between cgroup versions, behind one interface: the manager (manager.ts)
+ * places, makes and removes a container's cgroups, adds and lists its processes, the same
+ * way on every host; for everything else it asks the driver of the record, chosen once by
+ * driverFor().
+ *
+ * Room for a systemd driver (`--systemd-cgroup`, not implemented yet): its cgroups would be
+ * made, joined and removed through systemd's D-Bus API (a transient unit) rather than by
+ * mkdir/rmdir, and its resources set as unit properties as well as files. So the methods
+ * here work on the record the driver was made for and take no cgroupfs paths; a systemd
+ * driver would be chosen here from a field of the record, and would use the cgroupfs
+ * driver of the host's version for what systemd leaves to the runtime (the v1 freezer,
+ * device rules, stats).
+ */
+import type { LinuxResources } from "../spec/types.ts";
+import type { DeviceRule } from "./devices.ts";
+import type { CgroupRecord } from "./record.ts";
+import type { CgroupStats } from "./files.ts";
+import { CgroupfsV1Driver } from "./v1/mod.ts";
+import { CgroupfsV2Driver } from "./v2/mod.ts";
+
+/** A container's cgroups, as far as they differ by cgroup version (or driver). */
+export interface CgroupDriver {
+  /** Which files carry the resources: v1 controllers or cgroup2. */
+  readonly version: 1 | 2;
+  /**
+   * Apply resources (create and update), enabling what they need first (cgroup2
+   * controllers); device rules only when given (create: update leaves them).
+   * @param resources the container's resources (validated)
+   * @param devices the ordered device rules (devices.ts)
+   */
+  setResources(resources: LinuxResources, devices?: DeviceRule[]): void;
+  /** Freeze or thaw every process of the container; returns once done. */
+  setFrozen(frozen: boolean): void;
+  /** Whether the container's cgroups can be frozen (a freezer that is there still). */
+  canFreeze(): boolean;
+  /** Whether the container's cgroups are frozen; false when that cannot be read. */
+  isFrozen(): boolean;
+  /** runc's stats JSON of the container (`events --stats`). */
+  stats(): CgroupStats;
+  /** How many times the kernel's OOM killer has acted in the container. */
+  oomKills(): number;
+  /**
+   * The cgroup the init joins itself just before execve (through an fd of its
+   * cgroup.procs), or undefined when it is joined with the others at once.
+   */
+  lateMemoryCgroup(): string | undefined;
+}
+
+/** The driver of a container's cgroups, from its record's version. */
+export function driverFor(record: CgroupRecord): CgroupDriver {
+  switch (record.version) {
+    case 1:
+      return new CgroupfsV1Driver(record);
+    case 2:
+      return new CgroupfsV2Driver(record);
+  }
+}
