@@ -30,6 +30,11 @@ export interface CgroupDriver {
    * @param devices the ordered device rules (devices.ts)
    */
   setResources(resources: LinuxResources, devices?: DeviceRule[]): void;
+  /**
+   * What setResources() would write, one line each ("PATH = VALUE"), writing nothing
+   * (`tsrunc explain`). Warnings are dropped: create prints them.
+   */
+  describeResources(resources: LinuxResources, devices?: DeviceRule[]): string[];
   /** Freeze or thaw every process of the container; returns once done. */
   setFrozen(frozen: boolean): void;
   /** Whether the container's cgroups can be frozen (a freezer that is there still). */

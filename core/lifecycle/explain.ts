@@ -8,6 +8,9 @@
 import type { CreateOptions } from "./create.ts";
 import { prepareCreate } from "./create.ts";
 import { describeOp } from "../plan/describe.ts";
+import { driverFor } from "../cgroups/driver.ts";
+import { deviceRules } from "../cgroups/devices.ts";
+import type { CgroupRecord } from "../cgroups/record.ts";
 import type { HookSpec } from "../state/store.ts";
 import type { OciSpec } from "../spec/types.ts";
 
@@ -28,7 +31,7 @@ export function explainCreate(options: CreateOptions): string[] {
     const number = String(i + 1).padStart(width + 2);
     lines.push(`${number}  ${describeOp(op)}${origin ? `  ← ${origin}` : ""}`);
   });
-  lines.push("", ...cgroupLines(cgroups.dirs), "", ...hookLines(spec), "");
+  lines.push("", ...cgroupLines(cgroups, spec), "", ...hookLines(spec), "");
   lines.push(
     `state: ${dir.path}/ (state.json, exec.fifo), status "created" once the init waits`,
     "nothing was changed on the host",
@@ -36,12 +39,18 @@ export function explainCreate(options: CreateOptions): string[] {
   return lines;
 }
 
-function cgroupLines(dirs: Record<string, string>): string[] {
-  const entries = Object.entries(dirs);
+function cgroupLines(cgroups: CgroupRecord, spec: OciSpec): string[] {
+  const entries = Object.entries(cgroups.dirs);
   if (entries.length === 0) return ["cgroups: none"];
+  const writes = driverFor(cgroups).describeResources(
+    spec.linux?.resources ?? {},
+    deviceRules(spec),
+  );
   return [
-    "cgroups (made where missing; the init joins each):",
+    `cgroups (v${cgroups.version}; made where missing, the init joins each):`,
     ...entries.map(([key, dir]) => `  ${key || "cgroup2"}: ${dir}`),
+    "the writes, in order (linux.resources and the device rules):",
+    ...writes.map((w) => `  ${w}`),
   ];
 }
 

@@ -24,6 +24,10 @@ Deno.test("explain prints the numbered plan with config paths and makes nothing"
     assert(ops.some((l) => /mask \/proc\/kcore {2}← linux\.maskedPaths\[\d+\]$/.test(l)));
     assert(ops.some((l) => /execve true .*← process\.args$/.test(l)));
     assert(out.some((l) => l.includes(`pids: /sys/fs/cgroup/pids${cgroup}`)), out.join("\n"));
+    assert(
+      out.some((l) => l.trim() === `/sys/fs/cgroup/pids${cgroup}/pids.max = "50"`),
+      out.join("\n"),
+    );
     assert(out.some((l) => l.includes("hooks.poststop[0]: /bin/true")), out.join("\n"));
     // nothing was made: no state, no cgroup
     assert(!exists(`${b.root}/${id}`), "explain made a state directory");

@@ -78,12 +78,25 @@ export class CgroupfsV1Driver implements CgroupDriver {
   /** Device rules go first (devices.allow/deny), then the resources. */
   setResources(resources: LinuxResources, devices?: DeviceRule[]): void {
     const warnings: string[] = [];
+    const writes = this.#writes(resources, warnings, devices);
+    for (const w of warnings) warn(w);
+    applyWrites((controller) => this.#dirOf(controller), writes);
+  }
+
+  describeResources(resources: LinuxResources, devices?: DeviceRule[]): string[] {
+    return this.#writes(resources, [], devices).map((w) =>
+      `${this.#dirOf(w.controller) ?? `(no ${w.controller} hierarchy)`}/${w.file} = ${
+        JSON.stringify(w.value)
+      }`
+    );
+  }
+
+  #writes(resources: LinuxResources, warnings: string[], devices?: DeviceRule[]) {
     const writes = v1Writes(resources, warnings, {
       current: currentMemory(this.#dirOf("memory")),
     });
     if (devices) writes.unshift(...v1DeviceWrites(devices));
-    for (const w of warnings) warn(w);
-    applyWrites((controller) => this.#dirOf(controller), writes);
+    return writes;
   }
 
   /** freezer.state to FROZEN or THAWED, then wait until the kernel gets there. */

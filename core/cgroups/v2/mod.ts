@@ -79,6 +79,14 @@ export class CgroupfsV2Driver implements CgroupDriver {
     if (devices) attachDeviceFilter(this.#dir, devices);
   }
 
+  describeResources(resources: LinuxResources, devices?: DeviceRule[]): string[] {
+    const writes = v2Writes(resources, []);
+    const lines = controllersOf(writes).map((c) => `enable controller ${c} in the ancestors`);
+    lines.push(...writes.map((w) => `${this.#dir}/${w.file} = ${JSON.stringify(w.value)}`));
+    if (devices) lines.push(`${this.#dir}: eBPF device filter of ${devices.length} rules`);
+    return lines;
+  }
+
   /** cgroup.freeze; the kernel freezes at once (isFrozen() tells when all are). */
   setFrozen(frozen: boolean): void {
     writeFreeze(this.#dir, frozen);

@@ -89,3 +89,21 @@ Deno.test("driverFor() gives a version 2 record the v2 driver: one directory, no
     assert(!driverFor({ ...record, dirs: { "": `${root}/gone` } }).canFreeze());
   });
 });
+
+Deno.test("describeResources() lists what setResources() would write, and writes nothing", () => {
+  withCgroupfs({ "pids/c1/pids.max": "max\n", "unified/c1/pids.max": "max\n" }, (root) => {
+    const v1 = driverFor({ version: 1, dirs: { pids: `${root}/pids/c1` }, created: [] });
+    assertEquals(v1.describeResources({ pids: { limit: 10 } }), [
+      `${root}/pids/c1/pids.max = "10"`,
+    ]);
+    const v2 = driverFor({ version: 2, dirs: { "": `${root}/unified/c1` }, created: [] });
+    const spec = { ociVersion: "1.3.0", linux: { resources: {} } } as OciSpec;
+    assertEquals(v2.describeResources({ pids: { limit: 10 } }, deviceRules(spec)), [
+      "enable controller pids in the ancestors",
+      `${root}/unified/c1/pids.max = "10"`,
+      `${root}/unified/c1: eBPF device filter of ${deviceRules(spec).length} rules`,
+    ]);
+    assertEquals(read(`${root}/pids/c1/pids.max`), "max\n");
+    assertEquals(read(`${root}/unified/c1/pids.max`), "max\n");
+  });
+});
