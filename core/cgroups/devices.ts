@@ -7,15 +7,11 @@
  * (engines that pass a device, `docker run --device`, allow it there too).
  */
 import type { OciSpec } from "../spec/types.ts";
+import type { DeviceRule } from "../../ffi/libcore.ts";
 
-/** One rule: type "a" (all), "c" or "b"; -1 majors/minors are wildcards. */
-export interface DeviceRule {
-  type: "a" | "b" | "c";
-  major: number;
-  minor: number;
-  access: string;
-  allow: boolean;
-}
+// One rule: the type libcore's eBPF program builder takes (ffi/libcore.ts defines it,
+// since ffi imports nothing of core).
+export type { DeviceRule };
 
 /** A major or minor number that stands for any. */
 const ANY = -1;

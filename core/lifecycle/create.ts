@@ -256,7 +256,6 @@ async function runExecutor(
   } finally {
     if (procsFd !== undefined) libcore.close(procsFd);
   }
-  let ptyMaster: number | undefined;
   try {
     state.pid = session.waitPid();
     state.initStartTime = procStat(state.pid)?.startTime ?? 0;
@@ -282,14 +281,13 @@ async function runExecutor(
     session.go(`${creating}\0${hookState(state, "created")}`);
 
     session.serveUntilPhase("created", {
-      console: (message) => ptyMaster = takeConsole(message, options.consoleSocket),
+      console: (message) => session.ptyMaster = takeConsole(message, options.consoleSocket),
       seccomp: (message) =>
         sendSeccompFd(message, spec.linux?.seccomp, hookState(state, "creating"), state.pid),
     });
     debug(`create ${state.id}: created: the init waits for start on its exec fifo`);
-    return ptyMaster;
+    return session.ptyMaster;
   } catch (error) {
-    if (ptyMaster !== undefined) libcore.close(ptyMaster);
     session.abort();
     throw error;
   } finally {

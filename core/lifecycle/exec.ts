@@ -164,7 +164,6 @@ function runExecExecutor(
     options.preserveFds,
     pidfd,
   );
-  let ptyMaster: number | undefined;
   try {
     const pid = session.waitPid();
     debug(`exec in ${options.id}: the executor joined the init's namespaces, cloned pid ${pid}`);
@@ -173,14 +172,13 @@ function runExecExecutor(
     debug(`exec in ${options.id}: pid ${pid} is in the container's cgroups: go`);
     session.go();
     session.serveUntilExec({
-      console: (message) => ptyMaster = takeConsole(message, options.consoleSocket),
+      console: (message) => session.ptyMaster = takeConsole(message, options.consoleSocket),
       seccomp: (message) => sendSeccompFd(message, state.seccomp, hookState(state, "running"), pid),
     });
     debug(`exec in ${options.id}: pid ${pid} exec'd the program`);
     if (options.pidFile) writePidFile(options.pidFile, pid);
-    return { pid, ptyMaster };
+    return { pid, ptyMaster: session.ptyMaster };
   } catch (error) {
-    if (ptyMaster !== undefined) libcore.close(ptyMaster);
     session.abort();
     throw error;
   } finally {

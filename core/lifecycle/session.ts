@@ -55,6 +55,8 @@ export class ExecutorSession {
   readonly #executor: Deno.FileInfo;
   /** The pid the executor reported (the init, or exec's process); 0 until then. */
   pid = 0;
+  /** The pty master the process handed over, when no console socket took it. */
+  ptyMaster?: number;
 
   private constructor(
     socket: number,
@@ -165,8 +167,13 @@ export class ExecutorSession {
     }
   }
 
-  /** After a failure: kill and reap the process the executor reported, if any. */
+  /**
+   * After a failure: close the pty master the process handed over (if tsrunc kept it),
+   * kill and reap the process the executor reported, if any.
+   */
   abort(): void {
+    if (this.ptyMaster !== undefined) libcore.close(this.ptyMaster);
+    this.ptyMaster = undefined;
     if (this.pid <= 0) return;
     libcore.kill(this.pid, 9);
     try {

@@ -9,7 +9,7 @@
 import { TsruncError } from "../../base/errors.ts";
 import type { LinuxResources } from "../spec/types.ts";
 import { convertCpuSharesToWeight, convertMemorySwapToV2 } from "../cgroups/convert.ts";
-import type { DeviceRule } from "../../ffi/libcore.ts";
+import type { DeviceRule } from "../cgroups/devices.ts";
 import type { DBusValue, Variant } from "./dbus_wire.ts";
 
 /** A unit property as StartTransientUnit takes it: (name, variant). */
