@@ -18,8 +18,8 @@ const SYMBOLS = {
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** Function codes of tsr_call; libcore.c has the same enum. */
-const FN = {
+/** Function codes of tsr_call; libcore.c has the same enum (a unit test compares them). */
+export const FN = {
   SEALED_COPY: 1,
   MEMFD_BYTES: 2,
   SPAWN: 3,

@@ -5,6 +5,7 @@
 import { assertEquals } from "../../_assert.ts";
 import { encodePlan, TARGET_KINDS } from "../../../../core/plan/encode.ts";
 import { ERROR_EXPLAINED, MSG } from "../../../../ffi/messages.ts";
+import { FN } from "../../../../ffi/libcore.ts";
 import { OP_CODES, PHASE_CODES, type Plan, type PlanOp } from "../../../../core/plan/ops.ts";
 
 interface WireRecord {
@@ -197,6 +198,11 @@ Deno.test("OP_CODES are distinct and match the enum of libcore/plan.h", () => {
   const codes = Object.values(OP_CODES);
   assertEquals(new Set(codes).size, codes.length);
   assertEquals(cEnum("plan.h", "OP_JOIN_NS"), asC("OP_", OP_CODES));
+});
+
+Deno.test("the FFI function codes of ffi/libcore.ts match libcore.c's enum", () => {
+  const fn = Object.fromEntries(Object.entries(FN).map(([k, v]) => [`FN_${k}`, v]));
+  assertEquals(cEnum("libcore.c", "FN_SEALED_COPY"), fn);
 });
 
 Deno.test("phase codes, target kinds and sync message types match libcore's headers", () => {
