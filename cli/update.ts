@@ -23,7 +23,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     for (const warning of warnings) warn(warning);
     rdt = intelRdtFromFlags(values);
   }
-  updateContainer(ctx.globals.root, ctx.args[0], patch, rdt);
+  await updateContainer(ctx.globals.root, ctx.args[0], patch, rdt);
   return 0;
 }
 

@@ -18,6 +18,7 @@ import {
   readLayout,
 } from "./layout.ts";
 import { type CgroupRecord, v1DirOf } from "./record.ts";
+import { placeSystemdCgroups } from "./systemd.ts";
 
 /** Where the container's cgroups go (nothing is made yet). */
 export function placeCgroups(
@@ -26,21 +27,16 @@ export function placeCgroups(
   options: { systemd: boolean; layout?: Layout; ownCgroup?: string },
 ): CgroupRecord {
   const cgroupsPath = spec.linux?.cgroupsPath;
+  const layout = options.layout ?? readLayout();
   if (options.systemd) {
-    const parts = (cgroupsPath ?? "").split(":");
-    if (cgroupsPath && parts.length !== 3) {
-      throw new TsruncError(
-        `config.json: linux.cgroupsPath: "${cgroupsPath}": with --systemd-cgroup it must be slice:prefix:name`,
-      );
-    }
+    const record = placeSystemdCgroups(spec, id, layout);
     if (!systemdRunning()) {
       throw new TsruncError(
         "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver",
       );
     }
-    throw new TsruncError("--systemd-cgroup: the systemd cgroup driver is not implemented yet");
+    return record;
   }
-  const layout = options.layout ?? readLayout();
   const own = ownCgroups(layout, options.ownCgroup);
   const paths = containerCgroupPaths(layout, own, cgroupsPath, id);
   const dirs: Record<string, string> = {};
@@ -76,11 +72,12 @@ function systemdRunning(): boolean {
 
 /**
  * Make the directories (recording those made), then apply the resources and device
- * rules. When cgroupfs cannot be written (rootless, read-only) and the config asks for
+ * rules. `placed`: how many processes tsrunc put there itself already (the systemd
+ * driver's scope is made with the init in it; this comes after). When cgroupfs cannot be written (rootless, read-only) and the config asks for
  * no limits, cgroups are skipped, said at debug level only (runc says nothing); with
  * limits that is an error.
  */
-export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
+export function createCgroups(record: CgroupRecord, spec: OciSpec, placed = 0): void {
   const layout = readLayout();
   try {
     for (const dir of Object.values(record.dirs)) makeDirs(dir, mountpointOf(layout, dir), record);
@@ -103,7 +100,8 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec): void {
       "container's cgroup unexpectedly frozen: thaw it (or give another cgroupsPath) first",
     );
   }
-  const present = cgroupPids(record)?.length ?? 0;
+  // (less the processes tsrunc placed there itself: the systemd driver's init)
+  const present = (cgroupPids(record)?.length ?? 0) - placed;
   if (present > 0) warn(`container's cgroup is not empty: ${present} process(es) found`);
   driver.setResources(spec.linux?.resources ?? {}, deviceRules(spec));
 }

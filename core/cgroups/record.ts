@@ -15,6 +15,12 @@ export interface CgroupRecord {
    * the driver (driver.ts).
    */
   version: 1 | 2;
+  /**
+   * --systemd-cgroup: the transient unit systemd made for the container (its cgroup is
+   * `dirs`, which systemd creates and removes; `created` holds only what tsrunc made in
+   * hierarchies systemd leaves alone).
+   */
+  systemd?: { unit: string; slice: string };
 }
 
 /** The directory of the v1 hierarchy that carries controller. */

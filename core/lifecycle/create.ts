@@ -22,6 +22,7 @@ import {
   v1MountSources,
 } from "../cgroups/manager.ts";
 import { driverFor } from "../cgroups/driver.ts";
+import { startUnit, stopUnit } from "../cgroups/systemd.ts";
 import type { CgroupRecord } from "../cgroups/record.ts";
 import { detachRootfsBind, noteCallerMounts, noteRootfsBind } from "./caller_mounts.ts";
 import { applyIntelRdt, checkIntelRdt, removeIntelRdt } from "../cgroups/intel_rdt.ts";
@@ -202,10 +203,13 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   };
   let ptyMaster: number | undefined;
   try {
-    dir.write({ ...state, cgroups: { ...cgroups, created: missingCgroupDirs(cgroups) } });
+    // systemd's unit is made, with its cgroup, once the init exists (runExecutor)
+    const systemd = cgroups.systemd !== undefined;
+    const created = systemd ? [] : missingCgroupDirs(cgroups);
+    dir.write({ ...state, cgroups: { ...cgroups, created } });
     makeExecFifo(dir.fifoPath, spec);
     if (notify) makeNotifyDir(dir);
-    createCgroups(cgroups, spec);
+    if (!systemd) createCgroups(cgroups, spec);
     if (Object.keys(cgroups.dirs).length === 0) built = prepared.planWithoutCgroups();
     dir.write(state);
     mark("cgroups made, state written");
@@ -222,6 +226,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       libcore.kill(state.pid, 9);
       await libcore.waitChild(state.pid).catch(() => 0);
     }
+    if (cgroups.systemd && state.pid > 0) await stopUnit(cgroups).catch((e) => warn(e.message));
     removeCgroups(cgroups);
     removeIntelRdt(state.intelRdt);
     if (state.callerMounts) detachRootfsBind(state.callerMounts);
@@ -265,6 +270,13 @@ async function runExecutor(
     session.waitPhase("ready", REPORT_TIMEOUT_MS);
     debug(`create ${state.id}: init ready: writing id maps, joining it to its cgroups`);
     writeIdMaps(spec, state.pid);
+    if (state.cgroups?.systemd) {
+      // systemd makes the scope with the init in it; the hierarchies it leaves alone and
+      // the files it has no property for are tsrunc's, as with cgroupfs (runc does both)
+      await startUnit(state.cgroups, spec, state.id, state.pid);
+      createCgroups(state.cgroups, spec, 1);
+      dir.write(state);
+    }
     if (state.cgroups) addProcess(state.cgroups, state.pid, lateMemory);
     if (spec.linux?.intelRdt) {
       state.intelRdt = applyIntelRdt(spec.linux.intelRdt, state.id, state.pid);

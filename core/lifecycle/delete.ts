@@ -5,6 +5,7 @@ import { debug, warn } from "../log.ts";
 import { hookState } from "../state/oci_state.ts";
 import { ContainerDir } from "../state/store.ts";
 import { removeCgroups } from "../cgroups/manager.ts";
+import { stopUnit } from "../cgroups/systemd.ts";
 import { removeIntelRdt } from "../cgroups/intel_rdt.ts";
 import { detachRootfsBind } from "./caller_mounts.ts";
 import { containerPids, killAll, waitInitGone } from "./processes.ts";
@@ -37,6 +38,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
       // What is left in the cgroup (exec'd processes outliving the init) goes too, as with
       // runc. Usually nothing is: then the freeze/kill/thaw round is skipped.
       if (containerPids(state).length > 0) killAll(state, 9);
+      if (state.cgroups.systemd) await stopUnit(state.cgroups);
       removeCgroups(state.cgroups);
     }
     removeIntelRdt(state.intelRdt);

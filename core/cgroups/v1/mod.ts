@@ -130,6 +130,8 @@ export class CgroupfsV1Driver implements CgroupDriver {
    * starts.
    */
   lateMemoryCgroup(): string | undefined {
+    // systemd makes a unit's memory cgroup with the init in it, after the executor starts
+    if (this.#record.systemd) return undefined;
     return this.#dirOf("memory");
   }
 
