@@ -1,0 +1,133 @@
+#!/bin/bash
+# tsrunc's own cgroupfs driver on a real cgroup v2 kernel (no --systemd-cgroup), run
+# inside the test VM as root:
+#
+#   scripts/vm.sh run -- tests/vm/cgroup_v2.sh
+#
+# What the fake-cgroupfs unit tests cannot show: the v2 files take runc's values, the
+# device eBPF program loads and enforces, cgroup.freeze pauses, memory.events tells an
+# OOM kill, a cgroup namespace shows "/", and delete removes the cgroup. The last line is
+# "N passed, N failed".
+set -u
+
+TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
+CGPATH=/tsrunc-vm-v2
+CG=/sys/fs/cgroup$CGPATH
+passed=0
+failed=0
+
+check() {
+  local name=$1 out
+  shift
+  if out=$("$@" 2>&1); then
+    echo "ok    $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL  $name"
+    [ -n "$out" ] && sed 's/^/      /' <<<"$out"
+    failed=$((failed + 1))
+  fi
+}
+
+equals() {
+  [ "$1" = "$2" ] || {
+    echo "got '$1', want '$2'"
+    return 1
+  }
+}
+
+bundle=$(mktemp -d /tmp/v2-bundle.XXXXXX)
+cleanup() {
+  for id in v2 v2oom v2dev; do "$TSRUNC" delete --force "$id" >/dev/null 2>&1; done
+  rm -rf "$bundle"
+}
+trap cleanup EXIT
+
+# config JQ-FILTER: edit the bundle's config.json
+config() {
+  jq "$1" "$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
+}
+
+make_bundle() {
+  scripts/rootfs.sh "$bundle" >/dev/null && (cd "$bundle" && "$TSRUNC" spec) &&
+    config '.process.terminal = false
+      | .process.args = ["sh", "-c", "cat /proc/self/cgroup; exec sleep 600"]
+      | .linux.cgroupsPath = "'$CGPATH'"
+      | .linux.namespaces += [{"type": "cgroup"}]
+      | .linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 100663296}
+      | .linux.resources.cpu = {"shares": 512, "quota": 20000, "period": 100000, "cpus": "0"}
+      | .linux.resources.pids = {"limit": 42}
+      | .linux.resources.blockIO = {"weight": 500}
+      | .linux.resources.unified = {"memory.high": "50331648"}'
+}
+check "a bundle with memory, cpu, pids, io and unified resources" make_bundle
+
+check "run -d" "$TSRUNC" run --bundle "$bundle" -d v2
+check "memory.max" equals "$(cat $CG/memory.max)" 67108864
+check "memory.low from the reservation" equals "$(cat $CG/memory.low)" 33554432
+check "memory.swap.max is swap minus limit (runc)" equals "$(cat $CG/memory.swap.max)" 33554432
+check "memory.high from unified" equals "$(cat $CG/memory.high)" 50331648
+check "cpu.weight from shares 512 (runc's conversion)" equals "$(cat $CG/cpu.weight)" 20
+check "cpu.max" equals "$(cat $CG/cpu.max)" "20000 100000"
+check "cpuset.cpus" equals "$(cat $CG/cpuset.cpus)" 0
+check "pids.max" equals "$(cat $CG/pids.max)" 42
+io_weight() {
+  [ -e $CG/io.weight ] || return 0 # no io controller on this kernel: nothing to check
+  equals "$(awk '/^default/ {print $2}' $CG/io.weight)" 4949
+}
+check "io.weight from blkio weight 500 (runc's conversion)" io_weight
+ns_root() { "$TSRUNC" exec v2 cat /proc/self/cgroup; }
+check "in its cgroup namespace the container's cgroup is /" equals "$(ns_root)" "0::/"
+check "pause" "$TSRUNC" pause v2
+check "cgroup.freeze is 1, state paused" equals \
+  "$(cat $CG/cgroup.freeze) $("$TSRUNC" state v2 | jq -r .status)" "1 paused"
+check "resume" "$TSRUNC" resume v2
+check "cgroup.freeze is 0, state running" equals \
+  "$(cat $CG/cgroup.freeze) $("$TSRUNC" state v2 | jq -r .status)" "0 running"
+stats() { "$TSRUNC" events --stats v2 | jq -e '.data.memory.usage.usage > 0 and .data.pids.current >= 1'; }
+check "events --stats reads the v2 files" stats
+check "update --pids-limit 7" "$TSRUNC" update --pids-limit 7 v2
+check "update wrote pids.max" equals "$(cat $CG/pids.max)" 7
+check "kill --all" "$TSRUNC" kill --all v2 KILL
+gone() {
+  for _ in $(seq 100); do
+    [ "$("$TSRUNC" state "$1" | jq -r .status)" = stopped ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+check "the container stops" gone v2
+check "delete" "$TSRUNC" delete v2
+check "delete removed the cgroup" test ! -d $CG
+
+# An OOM kill: 8 MiB of memory, a shell that wants more.
+oom() {
+  config '.process.args = ["sh", "-c", "x=$(head -c 67108864 /dev/zero | tr \"\\\\0\" a); echo survived"]
+    | .linux.resources = {"memory": {"limit": 8388608, "swap": 8388608}}'
+  "$TSRUNC" run --bundle "$bundle" v2oom >/dev/null 2>&1
+  local rc=$?
+  [ "$rc" -eq 137 ] || {
+    echo "exit status $rc, want 137 (SIGKILL by the OOM killer)"
+    return 1
+  }
+}
+check "a container over its memory.max is OOM-killed (exit 137)" oom
+
+# Device rules: the eBPF program lets /dev/null through and refuses a node the rules do
+# not allow (made with linux.devices, which adds no rule, as runc).
+devices() {
+  config '.process.args = ["sh", "-c", "echo ok >/dev/null && echo null-ok; echo x >/dev/fuse2 || echo fuse-denied"]
+    | .linux.resources = {}
+    | .linux.devices = [{"path": "/dev/fuse2", "type": "c", "major": 10, "minor": 229}]'
+  local out
+  out=$("$TSRUNC" run --bundle "$bundle" v2dev 2>&1)
+  grep -q null-ok <<<"$out" && grep -q fuse-denied <<<"$out" &&
+    grep -q "Operation not permitted" <<<"$out" || {
+    echo "$out"
+    return 1
+  }
+}
+check "the device filter allows /dev/null and denies an unlisted node (EPERM)" devices
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
