@@ -951,3 +951,38 @@ Deno.test({
       assert(!exists(v1Dir("memory", path)), `${v1Dir("memory", path)} is left after delete`);
     }),
 });
+
+Deno.test({
+  name:
+    "--systemd-cgroup: a cgroupsPath that is not slice:prefix:name, and a host without systemd, fail in one line",
+  ignore: !IS_ROOT,
+  fn: async () => {
+    await withBundle(["true"], async (b) => {
+      b.config.linux.cgroupsPath = "/not/systemd";
+      b.save();
+      const id = uniqueId("sd");
+      const bad = await b.run(["--systemd-cgroup", "run", id]);
+      assertEquals(bad.code, 1);
+      assertMatch(bad.stderr, /^tsrunc: config\.json: linux\.cgroupsPath: .*slice:prefix:name\n$/);
+      b.config.linux.cgroupsPath = "system.slice:tsrunc:" + id;
+      b.save();
+      const r = await b.run(["--systemd-cgroup", "run", id]);
+      let systemd = false;
+      try {
+        systemd = Deno.statSync("/run/systemd/system").isDirectory;
+      } catch { /* no systemd */ }
+      if (!systemd) {
+        assertEquals(r.code, 1);
+        assertMatch(
+          r.stderr,
+          /^tsrunc: --systemd-cgroup: systemd is not running on this host.*\n$/,
+        );
+      }
+      let left: string[] = [];
+      try {
+        left = [...Deno.readDirSync(b.root)].map((e) => e.name);
+      } catch { /* no state root at all */ }
+      assertEquals(left, [], "nothing is left behind");
+    });
+  },
+});
