@@ -3,7 +3,7 @@
 # for tests that need what this host lacks (cgroup v2, systemd, a clean machine).
 #
 #   scripts/vm.sh build [--no-engines]    build or refresh the cache in build/vm/
-#   scripts/vm.sh run [--timeout SECS] [--console] [--no-install] [--share DIR]... -- CMD [ARGS...]
+#   scripts/vm.sh run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD [ARGS...]
 #   scripts/vm.sh clean                   remove build/vm/ (keeps build/vm/cache/)
 #
 # `run` builds first (a no-op when cached), boots the VM under QEMU's TCG emulation
@@ -79,6 +79,10 @@ step() {
   local key
   key=$( (declare -f "step_$name" && printf '%s\n' "$@") | sha256sum | cut -c1-16)
   if [ "$(stamp_of "$name")" = "$key" ] && "check_$name"; then
+    return 0
+  fi
+  if [ "$dry_run" = 1 ]; then
+    stale=1
     return 0
   fi
   say "building $name"
@@ -212,7 +216,9 @@ step_config() {
     getty.target apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
     fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer \
     podman-auto-update.timer podman-auto-update.service podman-restart.service \
-    systemd-timesyncd.service systemd-journal-flush.service; do
+    systemd-timesyncd.service systemd-journal-flush.service systemd-update-utmp.service \
+    systemd-update-utmp-runlevel.service systemd-binfmt.service \
+    proc-sys-fs-binfmt_misc.automount systemd-random-seed.service; do
     ln -sfn /dev/null "$r/etc/systemd/system/$unit"
   done
   # The engines are started by the tests that need them, not at every boot.
@@ -238,8 +244,10 @@ EOF
 [Unit]
 Description=Run the command given to scripts/vm.sh run, then power off
 After=multi-user.target
-SuccessAction=poweroff-force
-FailureAction=poweroff-force
+# Nothing persists (the root is a tmpfs overlay, guest.sh syncs the shares): no
+# orderly shutdown needed.
+SuccessAction=poweroff-immediate
+FailureAction=poweroff-immediate
 
 [Service]
 Type=oneshot
@@ -320,14 +328,24 @@ EOF
   mv "$VM/initrd.img.new" "$VM/initrd.img"
 }
 
+# build [--no-engines] [--check]: run the steps whose stamps are stale; with --check,
+# change nothing and fail if any is. (The steps are not called in an `||` list: that
+# would turn off `set -e` in them.)
+dry_run=0
+stale=0
 build() {
   local engines=1
-  case ${1:-} in
-  --no-engines) engines=0 ;;
-  "") ;;
-  *) die "usage: $0 build [--no-engines]" ;;
-  esac
-  [ "$(id -u)" -eq 0 ] || die "building the VM needs root (debootstrap, chroot)"
+  dry_run=0
+  stale=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --no-engines) engines=0 ;;
+    --check) dry_run=1 ;;
+    *) die "usage: $0 build [--no-engines] [--check]" ;;
+    esac
+    shift
+  done
+  [ "$(id -u)" -eq 0 ] || die "the VM needs root (debootstrap, chroot, qemu's 9p passthrough)"
   mkdir -p "$VM" "$CACHE"
   step host "${HOST_PACKAGES[@]}"
   step kernel "${VM_KERNEL:-}"
@@ -337,17 +355,19 @@ build() {
   fi
   step config "$(stamp_of rootfs)" "$(stamp_of engines)" "$(stamp_of kernel)"
   step initrd "$(stamp_of kernel)" "${INITRD_MODULES[@]}" "$(sha256sum </bin/busybox)"
+  [ "$stale" = 0 ]
 }
 
 # --- run --------------------------------------------------------------------------
 
 run() {
-  local timeout=${VM_TIMEOUT:-1800} console=0 install=1 extra_shares=()
+  local timeout=${VM_TIMEOUT:-1800} console=0 timing=0 install=1 extra_shares=()
   while [ $# -gt 0 ]; do
     case $1 in
     --timeout) timeout=$2; shift ;;
     --timeout=*) timeout=${1#*=} ;;
     --console) console=1 ;;
+    --timing) timing=1 ;;
     --no-install) install=0 ;;
     --share)
       [ -d "$2" ] || die "--share: no directory $2"
@@ -355,19 +375,23 @@ run() {
       shift
       ;;
     --) shift; break ;;
-    *) die "usage: $0 run [--timeout SECS] [--console] [--no-install] [--share DIR]... -- CMD [ARGS...]" ;;
+    *) die "usage: $0 run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD [ARGS...]" ;;
     esac
     shift
   done
-  [ $# -gt 0 ] || die "usage: $0 run [--timeout SECS] [--console] [--no-install] [--share DIR]... -- CMD [ARGS...]"
+  [ $# -gt 0 ] || die "usage: $0 run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD [ARGS...]"
   [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout: not a number of seconds: $timeout"
 
-  # Build under an exclusive lock, run under a shared one: a rebuild waits for the
-  # VMs using the tree, VMs run side by side.
+  # VMs run under a shared lock, side by side; a rebuild takes it exclusively, so it
+  # waits for the VMs using the tree (and they for it).
   exec 9>"$VM.lock"
-  flock -x 9
-  build
   flock -s 9
+  if ! build --check; then
+    flock -u 9
+    flock -x 9
+    build
+    flock -s 9
+  fi
 
   local tmp qpid="" t0=$SECONDS
   tmp=$(mktemp -d /tmp/tsrunc-vm.XXXXXX)
@@ -377,6 +401,17 @@ run() {
   trap 'exit 143' TERM HUP
   mkdir "$tmp/share"
   cp scripts/vm/guest.sh "$tmp/share/guest.sh"
+  # tsrunc as `make install` puts it, staged here by the same script (PREFIX=/usr/local)
+  # for the guest to copy in one go: install.sh in the guest forks some 300 processes,
+  # ~17 s under TCG; one cp of the staged tree takes ~1.5 s.
+  if [ "$install" = 1 ]; then
+    local log
+    if ! log=$(PREFIX=/usr/local DESTDIR="$tmp/share/install" BUILD="$REPO/build" \
+      scripts/install.sh install 2>&1); then
+      printf '%s\n' "$log" >&2
+      die "cannot stage tsrunc from $REPO/build (run 'make build' first)"
+    fi
+  fi
   {
     printf 'REPO=%q\n' "$REPO"
     printf 'INSTALL=%q\n' "$install"
@@ -454,6 +489,12 @@ run() {
   rm -f "$tmp/qemu.pid"
   wait "${tails[@]}" 2>/dev/null || true
 
+  if [ "$timing" = 1 ] && [ -f "$tmp/share/times" ]; then
+    awk -v wall=$((SECONDS - t0)) '{ t[$1] = $2 }
+      END { printf "vm: timing: booted (multi-user) at %.1f s guest uptime, install %.1f s, command %.1f s; %d s wall in all\n",
+        t["boot-done"], t["command"] - t["install"], t["command-done"] - t["command"], wall }' \
+      "$tmp/share/times" >&2
+  fi
   local rc
   if [ "$timed_out" = 1 ]; then
     say "timed out after ${timeout} s: VM killed"
@@ -504,7 +545,7 @@ clean)
   find "$VM" -mindepth 1 -maxdepth 1 ! -name cache -exec rm -rf {} +
   ;;
 *)
-  echo "usage: $0 build [--no-engines] | run [--timeout SECS] [--console] [--no-install] [--share DIR]... -- CMD... | clean" >&2
+  echo "usage: $0 build [--no-engines] | run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD... | clean" >&2
   exit 2
   ;;
 esac

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Runs in the test VM (tsrunc-vm.service, after multi-user.target) for
 # `scripts/vm.sh run`, from the run's 9p share (/run/vmrun): mounts the checkout and
-# the other shares, installs tsrunc, runs the command with its output on the two virtio
+# the other shares, installs tsrunc (staged by the host), runs the command with its output on the two virtio
 # serial ports the host streams, and leaves its exit status in /run/vmrun/rc. The unit
-# powers the VM off when this script ends (SuccessAction/FailureAction=poweroff-force).
+# powers the VM off when this script ends (SuccessAction/FailureAction=poweroff-immediate).
 set -u
 # shellcheck source=/dev/null
 . /run/vmrun/run.env # REPO, SHARES=(tag:ro|rw:dir...), INSTALL, CMD=(...)
@@ -17,6 +17,10 @@ port() {
   echo /dev/console
 }
 exec >"$(port vm.stdout)" 2>"$(port vm.stderr)" </dev/null
+
+# Phase times for `vm.sh run --timing`: guest uptime in seconds at each phase's start.
+mark() { echo "$1 $(cut -d' ' -f1 /proc/uptime)" >>/run/vmrun/times; }
+mark boot-done
 
 finish() {
   echo "$1" >/run/vmrun/rc.tmp && mv /run/vmrun/rc.tmp /run/vmrun/rc
@@ -36,15 +40,17 @@ for share in "${SHARES[@]}"; do
   }
 done
 
-if [ "$INSTALL" = 1 ]; then
-  if ! log=$(PREFIX=/usr/local BUILD="$REPO/build" "$REPO/scripts/install.sh" install 2>&1); then
-    printf '%s\n' "$log" >&2
-    echo "vm: installing tsrunc from $REPO/build failed (run 'make build' on the host)" >&2
-    finish 125
-  fi
+mark install
+# tsrunc: the host staged `scripts/install.sh install` (PREFIX=/usr/local) in the share.
+if [ "$INSTALL" = 1 ] && ! cp -a /run/vmrun/install/usr/local/. /usr/local/; then
+  echo "vm: cannot install tsrunc from the staged tree" >&2
+  finish 125
 fi
 
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 cd "$REPO" || finish 125
+mark command
 "${CMD[@]}"
-finish $?
+rc=$?
+mark command-done
+finish $rc
