@@ -26,7 +26,8 @@
 #
 # The cache (build/vm/; `make clean` removes it with build/):
 #   cache/             downloaded .debs (debootstrap's and apt's), kept across rebuilds
-#   kernel/            Debian 12's kernel package unpacked (dpkg -x; not installed here)
+#   kernel/            Debian 12's kernel package unpacked (dpkg -x; not installed here):
+#                      vmlinuz, vmlinux (its ELF, booted via PVH), modules/
 #   rootfs/            debootstrap of bookworm (minbase) + packages + configuration
 #   initrd.img         busybox initramfs: loads the virtio/9p/overlay modules, mounts
 #                      the root and switch_roots to systemd
@@ -34,7 +35,8 @@
 #                      step runs again only when they change (or its output is gone)
 #
 # Environment: VM_TIMEOUT (default 1800 s), VM_MEM (MiB, default 4096), VM_SMP (2),
-# VM_MIRROR (http://deb.debian.org/debian), VM_KERNEL (a linux-image-* package name).
+# VM_MIRROR (http://deb.debian.org/debian), VM_KERNEL (a linux-image-* package name),
+# VM_APPEND (more kernel parameters, e.g. "loglevel=7 systemd.show_status=1" with --console).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -113,7 +115,7 @@ step_host() {
   fi
 }
 
-check_kernel() { [ -f "$VM/kernel/vmlinuz" ] && [ -f "$VM/kernel/modules/modules.dep" ]; }
+check_kernel() { [ -f "$VM/kernel/vmlinux" ] && [ -f "$VM/kernel/modules/modules.dep" ]; }
 step_kernel() {
   local pkg=${VM_KERNEL:-}
   if [ -z "$pkg" ]; then
@@ -135,6 +137,20 @@ step_kernel() {
   local kver
   kver=$(ls "$tmp/pkg/lib/modules" | head -1)
   mv "$tmp/pkg/boot/vmlinuz-$kver" "$tmp/vmlinuz"
+  # The uncompressed ELF inside the bzImage (xz, Debian's CONFIG_KERNEL_XZ): QEMU boots
+  # it through its PVH entry point, without the BIOS boot path and the decompression,
+  # ~4 s sooner under TCG.
+  python3 - "$tmp/vmlinuz" "$tmp/vmlinux" <<'PY'
+import lzma, sys
+data = open(sys.argv[1], "rb").read()
+start = data.find(b"\xfd7zXZ\x00")
+if start < 0:
+    sys.exit("vm: no xz stream in " + sys.argv[1])
+elf = lzma.LZMADecompressor().decompress(data[start:])
+if elf[:4] != b"\x7fELF":
+    sys.exit("vm: the xz stream in " + sys.argv[1] + " is not an ELF kernel")
+open(sys.argv[2], "wb").write(elf)
+PY
   mv "$tmp/pkg/lib/modules/$kver" "$tmp/modules"
   rm -rf "$tmp/pkg"
   # The package leaves modules.dep to its postinst: made here for modprobe and udev.
@@ -448,10 +464,10 @@ run() {
   printf ')\n' >>"$tmp/share/run.env"
 
   local append="console=ttyS0 panic=1 loglevel=4 rw systemd.unified_cgroup_hierarchy=1"
-  append+=" systemd.show_status=auto mitigations=off random.trust_cpu=on"
+  append+=" systemd.show_status=auto mitigations=off random.trust_cpu=on ${VM_APPEND:-}"
   qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m "${VM_MEM:-4096}" -smp "${VM_SMP:-2}" \
     -nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
-    -kernel "$VM/kernel/vmlinuz" -initrd "$VM/initrd.img" -append "$append" \
+    -kernel "$VM/kernel/vmlinux" -initrd "$VM/initrd.img" -append "$append" \
     -serial "file:$tmp/console" \
     -device virtio-rng-pci \
     -fsdev "local,id=root,path=$ROOTFS,security_model=passthrough,readonly=on" \
