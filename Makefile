@@ -41,6 +41,8 @@ help:
 	@echo '  unit       unit tests only (no root)'
 	@echo '  integration  install, then integration tests only (root)'
 	@echo '  test-engines install, then the engine tests only (containerd, Docker, Podman; root)'
+	@echo '  test-vm    build, then VM_TEST (default tests/vm/smoke.sh) in the Debian 12 test VM'
+	@echo '             (systemd, cgroup v2; scripts/vm.sh, cache in build/vm/; root)'
 	@echo '  compile    deno compile a single binary build/tsrunc-compiled (needs denort)'
 	@echo '  bench      install, then hyperfine tsrunc vs runc vs crun (BENCH_ARGS=--short)'
 	@echo '  fmt, lint, check, clean'
@@ -133,6 +135,14 @@ integration: install
 test-engines: install
 	@PREFIX=$(PREFIX) scripts/test.sh --engines
 
+# The test VM (scripts/vm.sh): builds or reuses build/vm/, boots it, installs build/
+# there as `make install` would and runs VM_TEST in the checkout.
+VM_TEST ?= tests/vm/smoke.sh
+VM_ARGS ?=
+
+test-vm: build
+	@scripts/vm.sh run $(VM_ARGS) -- $(VM_TEST)
+
 compile: build
 	@scripts/compile.sh
 
@@ -155,5 +165,5 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE help deps build docs libcore bundle install uninstall dist demo demo-run test unit integration test-engines \
+.PHONY: FORCE help deps build docs libcore bundle install uninstall dist demo demo-run test unit integration test-engines test-vm \
 	compile bench fmt lint check clean
