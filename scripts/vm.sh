@@ -35,14 +35,16 @@
 #                      step runs again only when they change (or its output is gone)
 #
 # Environment: VM_TIMEOUT (default 1800 s), VM_MEM (MiB, default 4096), VM_SMP (2),
+# VM_ENGINES=0 (run builds as `build --no-engines`: no engines, compilers, python),
 # VM_MIRROR (http://deb.debian.org/debian), VM_KERNEL (a linux-image-* package name),
+# VM_DIR (the cache, default build/vm), VM_CACHE (its .debs, default $VM_DIR/cache),
 # VM_APPEND (more kernel parameters, e.g. "loglevel=7 systemd.show_status=1" with --console).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$PWD
-VM=$REPO/build/vm
-CACHE=$VM/cache
+VM=${VM_DIR:-$REPO/build/vm}
+CACHE=${VM_CACHE:-$VM/cache}
 STAMPS=$VM/stamps
 ROOTFS=$VM/rootfs
 SUITE=bookworm
@@ -400,12 +402,14 @@ run() {
 
   # VMs run under a shared lock, side by side; a rebuild takes it exclusively, so it
   # waits for the VMs using the tree (and they for it).
+  local bargs=()
+  [ "${VM_ENGINES:-1}" = 1 ] || bargs=(--no-engines)
   exec 9>"$VM.lock"
   flock -s 9
-  if ! build --check; then
+  if ! build --check "${bargs[@]}"; then
     flock -u 9
     flock -x 9
-    build
+    build "${bargs[@]}"
     flock -s 9
   fi
 
