@@ -2,7 +2,8 @@
 # A cached Debian 12 test VM: systemd as PID 1 on the unified cgroup v2 hierarchy,
 # for tests that need what this host lacks (cgroup v2, systemd, a clean machine).
 #
-#   scripts/vm.sh build [--no-engines]    build or refresh the cache in build/vm/
+#   scripts/vm.sh build [--no-engines] [--check]   build or refresh the cache in build/vm/
+#                                         (--check: change nothing, fail if it is stale)
 #   scripts/vm.sh run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD [ARGS...]
 #   scripts/vm.sh clean                   remove build/vm/ (keeps build/vm/cache/)
 #
@@ -21,8 +22,13 @@
 #                      of VMs can share the tree
 #   $REPO              this checkout at the same path as on the host (9p, read-write;
 #                      files the guest writes there are root's, as they would be here)
-#   $REPO/../shared    /work/shared-style docs beside it (9p, read-only), if it exists
-#   /var/lib/{containers,docker,containerd}   tmpfs (an overlay upper cannot be on overlay)
+#   $REPO/../shared    the shared docs beside it (9p, read-only), if they exist
+#   node_modules       at its real path too (read-only) when it links out of the checkout
+#   --share DIR        at its own path (read-write)
+#   /var/lib/{containers,docker,containerd}, /tmp   tmpfs (an overlay upper directory
+#                      cannot be on the overlay root)
+# 9p rather than virtiofs: it is built into QEMU, where virtiofs needs a virtiofsd
+# daemon per share and shared guest memory, more processes to start and to kill.
 #
 # The cache (build/vm/; `make clean` removes it with build/):
 #   cache/             downloaded .debs (debootstrap's and apt's), kept across rebuilds
