@@ -2,7 +2,8 @@
 # A cached Debian 12 test VM: systemd as PID 1 on the unified cgroup v2 hierarchy,
 # for tests that need what this host lacks (cgroup v2, systemd, a clean machine).
 #
-#   scripts/vm.sh build [--no-engines]    build or refresh the cache in build/vm/
+#   scripts/vm.sh build [--no-engines] [--check]   build or refresh the cache in build/vm/
+#                                         (--check: change nothing, fail if it is stale)
 #   scripts/vm.sh run [--timeout SECS] [--console] [--timing] [--no-install] [--share DIR]... -- CMD [ARGS...]
 #   scripts/vm.sh clean                   remove build/vm/ (keeps build/vm/cache/)
 #
@@ -21,8 +22,13 @@
 #                      of VMs can share the tree
 #   $REPO              this checkout at the same path as on the host (9p, read-write;
 #                      files the guest writes there are root's, as they would be here)
-#   $REPO/../shared    /work/shared-style docs beside it (9p, read-only), if it exists
-#   /var/lib/{containers,docker,containerd}   tmpfs (an overlay upper cannot be on overlay)
+#   $REPO/../shared    the shared docs beside it (9p, read-only), if they exist
+#   node_modules       at its real path too (read-only) when it links out of the checkout
+#   --share DIR        at its own path (read-write)
+#   /var/lib/{containers,docker,containerd}, /tmp   tmpfs (an overlay upper directory
+#                      cannot be on the overlay root)
+# 9p rather than virtiofs: it is built into QEMU, where virtiofs needs a virtiofsd
+# daemon per share and shared guest memory, more processes to start and to kill.
 #
 # The cache (build/vm/; `make clean` removes it with build/):
 #   cache/             downloaded .debs (debootstrap's and apt's), kept across rebuilds
@@ -35,14 +41,16 @@
 #                      step runs again only when they change (or its output is gone)
 #
 # Environment: VM_TIMEOUT (default 1800 s), VM_MEM (MiB, default 4096), VM_SMP (2),
+# VM_ENGINES=0 (run builds as `build --no-engines`: no engines, compilers, python),
 # VM_MIRROR (http://deb.debian.org/debian), VM_KERNEL (a linux-image-* package name),
+# VM_DIR (the cache, default build/vm), VM_CACHE (its .debs, default $VM_DIR/cache),
 # VM_APPEND (more kernel parameters, e.g. "loglevel=7 systemd.show_status=1" with --console).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 REPO=$PWD
-VM=$REPO/build/vm
-CACHE=$VM/cache
+VM=${VM_DIR:-$REPO/build/vm}
+CACHE=${VM_CACHE:-$VM/cache}
 STAMPS=$VM/stamps
 ROOTFS=$VM/rootfs
 SUITE=bookworm
@@ -400,12 +408,14 @@ run() {
 
   # VMs run under a shared lock, side by side; a rebuild takes it exclusively, so it
   # waits for the VMs using the tree (and they for it).
+  local bargs=()
+  [ "${VM_ENGINES:-1}" = 1 ] || bargs=(--no-engines)
   exec 9>"$VM.lock"
   flock -s 9
-  if ! build --check; then
+  if ! build --check "${bargs[@]}"; then
     flock -u 9
     flock -x 9
-    build
+    build "${bargs[@]}"
     flock -s 9
   fi
 
