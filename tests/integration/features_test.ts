@@ -68,7 +68,7 @@ Deno.test("features lists what tsrunc implements", async () => {
   ]);
   assert(f.linux.capabilities.includes("CAP_SYS_ADMIN"));
   assertEquals(f.linux.cgroup.v1, true);
-  assertEquals(f.linux.cgroup.systemd, false);
+  assertEquals(f.linux.cgroup.systemd, true);
   assertEquals(f.linux.seccomp.enabled, true);
   assert(f.linux.seccomp.actions.includes("SCMP_ACT_NOTIFY"));
   assert(f.linux.seccomp.operators.includes("SCMP_CMP_MASKED_EQ"));

@@ -31,6 +31,15 @@ check() {
   fi
 }
 
+# detached CMD...: a command that leaves a container running with its stdio: give it none,
+# so that a $(...) capturing the output does not wait for the container to end.
+detached() {
+  "$@" </dev/null >/dev/null 2>"$bundle/stderr" || {
+    cat "$bundle/stderr"
+    return 1
+  }
+}
+
 equals() {
   [ "$1" = "$2" ] || {
     echo "got '$1', want '$2'"
@@ -61,7 +70,7 @@ make_bundle() {
 }
 check "a busybox bundle with limits and cgroupsPath system.slice:tsrunc:vmsd" make_bundle
 
-check "create --systemd-cgroup" "${RT[@]}" create --bundle "$bundle" vmsd
+check "create --systemd-cgroup" detached "${RT[@]}" create --bundle "$bundle" vmsd
 check "the scope is active" equals "$(systemctl is-active "$UNIT")" active
 check "MemoryMax of the unit is the config's" equals "$(prop MemoryMax)" 67108864
 check "TasksMax of the unit" equals "$(prop TasksMax)" 50
@@ -74,7 +83,7 @@ check "pids.max of the scope's cgroup" equals "$(cat "$CG/pids.max")" 50
 init_pid() { "${RT[@]}" state vmsd | jq -r .pid; }
 check "the init is in the scope" grep -qx "0::/system.slice/$UNIT" "/proc/$(init_pid)/cgroup"
 
-check "start" "${RT[@]}" start vmsd
+check "start" detached "${RT[@]}" start vmsd
 check "state is running" equals "$("${RT[@]}" state vmsd | jq -r .status)" running
 
 check "update --memory 128M" "${RT[@]}" update --memory 134217728 vmsd
@@ -108,7 +117,7 @@ unit_gone() {
 }
 check "delete stopped the unit" unit_gone
 check "the scope's cgroup is gone" test ! -d "$CG"
-check "the same name again (run)" "${RT[@]}" run --bundle "$bundle" -d vmsd
+check "the same name again (run -d)" detached "${RT[@]}" run --bundle "$bundle" -d vmsd
 check "delete --force" "${RT[@]}" delete --force vmsd
 bad_path() {
   jq '.linux.cgroupsPath = "/not/systemd"' "$bundle/config.json" >"$bundle/c.json" &&
