@@ -51,7 +51,7 @@ export function features(): Record<string, unknown> {
     linux: {
       namespaces: Object.keys(NAMESPACE_FLAGS),
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: true, rdma: true },
       seccomp: {
         enabled: true,
         actions: SECCOMP_ACTIONS,

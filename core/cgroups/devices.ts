@@ -57,3 +57,12 @@ export function deviceRules(spec: OciSpec): DeviceRule[] {
 export function accessOf(access: string): string {
   return [..."rwm"].filter((c) => access.includes(c)).join("");
 }
+
+/**
+ * The device rules, or none for a rootless caller: it can neither write devices.allow
+ * nor load a device program, and its container's nodes are the host's, bound in (runc
+ * skips device rules rootless too).
+ */
+export function rootlessSafeDeviceRules(spec: OciSpec): DeviceRule[] | undefined {
+  return Deno.uid() === 0 ? deviceRules(spec) : undefined;
+}

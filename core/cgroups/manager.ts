@@ -8,7 +8,7 @@
 import { describeFsError, TsruncError, wrapError } from "../../base/errors.ts";
 import { debug, warn } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
-import { deviceRules } from "./devices.ts";
+import { rootlessSafeDeviceRules } from "./devices.ts";
 import { driverFor } from "./driver.ts";
 import {
   cleanCgroupPath,
@@ -72,10 +72,10 @@ function systemdRunning(): boolean {
 
 /**
  * Make the directories (recording those made), then apply the resources and device
- * rules. `placed`: how many processes tsrunc put there itself already (the systemd
- * driver's scope is made with the init in it; this comes after). When cgroupfs cannot be written (rootless, read-only) and the config asks for
+ * rules. When cgroupfs cannot be written (rootless, read-only) and the config asks for
  * no limits, cgroups are skipped, said at debug level only (runc says nothing); with
- * limits that is an error.
+ * limits that is an error. `placed`: how many processes tsrunc put there itself already
+ * (the systemd driver's scope is made with the init in it; this comes after).
  */
 export function createCgroups(record: CgroupRecord, spec: OciSpec, placed = 0): void {
   const layout = readLayout();
@@ -103,7 +103,7 @@ export function createCgroups(record: CgroupRecord, spec: OciSpec, placed = 0): 
   // (less the processes tsrunc placed there itself: the systemd driver's init)
   const present = (cgroupPids(record)?.length ?? 0) - placed;
   if (present > 0) warn(`container's cgroup is not empty: ${present} process(es) found`);
-  driver.setResources(spec.linux?.resources ?? {}, deviceRules(spec));
+  driver.setResources(spec.linux?.resources ?? {}, rootlessSafeDeviceRules(spec));
 }
 
 /** Whether resources ask for any limit (device rules alone do not). */

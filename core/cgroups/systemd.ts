@@ -21,9 +21,9 @@ import {
   type Property,
   resourceProperties,
 } from "../systemd/unit.ts";
-import { deviceRules } from "./devices.ts";
-import type { Layout } from "./layout.ts";
+import { type Layout, parseProcCgroup, readLayout } from "./layout.ts";
 import type { CgroupRecord } from "./record.ts";
+import { rootlessSafeDeviceRules } from "./devices.ts";
 
 const MANAGER = {
   destination: "org.freedesktop.systemd1",
@@ -80,10 +80,11 @@ export async function startUnit(record: CgroupRecord, spec: OciSpec, id: string,
   const unit = record.systemd!;
   const v2 = record.version === 2;
   const place = { ...unit, cgroup: "" };
+  const devices = rootlessSafeDeviceRules(spec);
   const properties: Property[] = [
     ...baseProperties(id, place, pid, v2),
     ...resourceProperties(spec.linux?.resources ?? {}, v2),
-    ...deviceProperties(deviceRules(spec)),
+    ...(devices ? deviceProperties(devices) : []),
     ...annotationProperties(spec.annotations),
   ];
   debug(`systemd: StartTransientUnit ${unit.unit} in ${unit.slice} for pid ${pid}`);
@@ -105,6 +106,27 @@ export async function startUnit(record: CgroupRecord, spec: OciSpec, id: string,
     }
   });
   await waitInUnit(pid, unit.unit);
+  takeUnitDirs(record, pid);
+}
+
+/**
+ * Where systemd really put the unit: its cgroups as the init's /proc/PID/cgroup shows
+ * them. A manager whose root is not the hierarchy's (a user's manager, systemd in a
+ * container) puts the unit below its own cgroup; the hierarchies systemd leaves alone
+ * keep the paths placeSystemdCgroups() gave them (tsrunc makes those).
+ */
+function takeUnitDirs(record: CgroupRecord, pid: number): void {
+  const layout = readLayout();
+  const paths = parseProcCgroup(Deno.readTextFileSync(`/proc/${pid}/cgroup`));
+  const inUnit = (path: string | undefined) => path?.endsWith(`/${record.systemd!.unit}`);
+  for (const h of layout.v1) {
+    const path = paths.get(h.key);
+    if (record.dirs[h.key] !== undefined && inUnit(path)) record.dirs[h.key] = h.mountpoint + path;
+  }
+  const path = paths.get("");
+  if (layout.v2 && record.dirs[""] !== undefined && inUnit(path)) {
+    record.dirs[""] = layout.v2.mountpoint + path;
+  }
 }
 
 /** Poll /proc/PID/cgroup until the process is in the unit (systemd moves it in its job). */

@@ -94,6 +94,9 @@ const DEFAULT_DEVICES = [
   { path: "/dev/random", major: 1, minor: 8 },
 ];
 
+/** Where the host's cgroup2 hierarchy is (runc's fs2.UnifiedMountpoint). */
+const CGROUP2_MOUNTPOINT = "/sys/fs/cgroup";
+
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const S_IFCHR = 0o020000;
 
@@ -624,7 +627,7 @@ function pushMount(
     // A bind mount ignores every other flag: apply them with a remount.
     if (flags !== 0) plan.push({ op: "remount", target, flags: MS.BIND | flags });
   } else if (fstype === "cgroup" || fstype === "cgroup2") {
-    pushCgroupMount(plan, input, target, fstype, options.flags, warnings);
+    pushCgroupMount(plan, input, target, fstype, options.flags);
   } else {
     if (options.tmpcopyup) plan.push({ op: "copyUp", target });
     // A read-only tmpfs (or /dev) is mounted writable and made read-only at the end, as
@@ -671,10 +674,27 @@ function pushCgroupMount(
   target: string,
   fstype: string,
   flags: number,
-  _warnings: string[],
 ) {
   const hierarchies = input.host.cgroupV1;
   const mountFlags = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  const namespaces = input.spec.linux?.namespaces ?? [];
+  const creates = (type: string) => namespaces.some((n) => n.type === type && !n.path);
+  if (hierarchies.length === 0 && creates("user") && !creates("cgroup")) {
+    // In a user namespace the kernel lets only a cgroup namespace of its own mount cgroup2
+    // (EPERM otherwise, e.g. `spec --rootless` on a v2 host): the host's hierarchy is
+    // bound instead, as runc falls back to.
+    plan.push({
+      op: "mount",
+      source: CGROUP2_MOUNTPOINT,
+      target,
+      fstype: "",
+      flags: MS.BIND,
+      data: "",
+      kind: "dir",
+    });
+    if (mountFlags !== 0) plan.push({ op: "remount", target, flags: MS.BIND | mountFlags });
+    return;
+  }
   if (fstype === "cgroup2" || hierarchies.length === 0) {
     plan.push({
       op: "mount",

@@ -47,7 +47,7 @@ equals() {
 
 bundle=$(mktemp -d /tmp/v2-bundle.XXXXXX)
 cleanup() {
-  for id in v2 v2oom v2dev; do "$TSRUNC" delete --force "$id" >/dev/null 2>&1; done
+  for id in v2 v2oom v2dev v2nest v2thr; do "$TSRUNC" delete --force "$id" >/dev/null 2>&1; done
   rm -rf "$bundle"
 }
 trap cleanup EXIT
@@ -67,9 +67,10 @@ make_bundle() {
       | .linux.resources.cpu = {"shares": 512, "quota": 20000, "period": 100000, "cpus": "0"}
       | .linux.resources.pids = {"limit": 42}
       | .linux.resources.blockIO = {"weight": 500}
+      | .linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]
       | .linux.resources.unified = {"memory.high": "50331648"}'
 }
-check "a bundle with memory, cpu, pids, io and unified resources" make_bundle
+check "a bundle with memory, cpu, pids, io, hugetlb and unified resources" make_bundle
 
 check "run -d" detached "$TSRUNC" run --bundle "$bundle" -d v2
 check "memory.max" equals "$(cat $CG/memory.max)" 67108864
@@ -80,6 +81,7 @@ check "cpu.weight from shares 512 (runc's conversion)" equals "$(cat $CG/cpu.wei
 check "cpu.max" equals "$(cat $CG/cpu.max)" "20000 100000"
 check "cpuset.cpus" equals "$(cat $CG/cpuset.cpus)" 0
 check "pids.max" equals "$(cat $CG/pids.max)" 42
+check "hugetlb.2MB.max" equals "$(cat $CG/hugetlb.2MB.max)" 4194304
 io_weight() {
   [ -e $CG/io.weight ] || return 0 # no io controller on this kernel: nothing to check
   equals "$(awk '/^default/ {print $2}' $CG/io.weight)" 4950
@@ -137,6 +139,52 @@ devices() {
   }
 }
 check "the device filter allows /dev/null and denies an unlisted node (EPERM)" devices
+
+# fails_in_one_line PATTERN ID: run the bundle as ID; it must fail with one line matching
+# PATTERN and leave no state behind.
+fails_in_one_line() {
+  local out
+  if out=$("$TSRUNC" run --bundle "$bundle" "$2" 2>&1 </dev/null); then
+    echo "ran: $out"
+    return 1
+  fi
+  grep -Eq "$1" <<<"$out" && equals "$(wc -l <<<"$out")" 1 &&
+    ! "$TSRUNC" state "$2" >/dev/null 2>&1 || {
+    echo "$out"
+    return 1
+  }
+}
+
+# The no-internal-processes rule: controllers cannot be enabled below a cgroup that has
+# processes of its own.
+nested() {
+  config '.process.args = ["true"] | .linux.resources = {"memory": {"limit": 67108864}}
+    | .linux.cgroupsPath = "/vmnest/c" | .linux.devices = []'
+  mkdir -p /sys/fs/cgroup/vmnest
+  sleep 60 &
+  local sleeper=$!
+  echo $sleeper >/sys/fs/cgroup/vmnest/cgroup.procs
+  fails_in_one_line "busy" v2nest
+  local rc=$?
+  kill $sleeper
+  wait $sleeper 2>/dev/null
+  [ ! -d /sys/fs/cgroup/vmnest/c ] || { echo "/vmnest/c left behind"; rc=1; }
+  rmdir /sys/fs/cgroup/vmnest
+  return $rc
+}
+check "below a cgroup with processes: one-line error (busy), nothing left" nested
+
+# A threaded subtree has no memory controller.
+threaded() {
+  config '.linux.cgroupsPath = "/vmthr/t/c"'
+  mkdir -p /sys/fs/cgroup/vmthr/t && echo threaded >/sys/fs/cgroup/vmthr/t/cgroup.type
+  fails_in_one_line "memory|subtree_control" v2thr
+  local rc=$?
+  [ ! -d /sys/fs/cgroup/vmthr/t/c ] || { echo "/vmthr/t/c left behind"; rc=1; }
+  rmdir /sys/fs/cgroup/vmthr/t /sys/fs/cgroup/vmthr
+  return $rc
+}
+check "in a threaded subtree, a memory limit: one-line error, nothing left" threaded
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

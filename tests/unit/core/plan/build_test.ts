@@ -857,6 +857,41 @@ Deno.test("buildPlan() mounts cgroup2 when the host has no v1 hierarchies", () =
   }]);
 });
 
+Deno.test("buildPlan() binds the host's cgroup2 in a user namespace without a cgroup one (runc's fallback)", () => {
+  const spec = baseSpec();
+  spec.linux!.namespaces!.push({ type: "user" });
+  spec.linux!.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  spec.linux!.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  spec.mounts!.push({
+    destination: "/sys/fs/cgroup",
+    type: "cgroup",
+    source: "cgroup",
+    options: ["nosuid", "noexec", "nodev", "relatime", "ro"],
+  });
+  const ops = plan(spec).filter((op) =>
+    (op.op === "mount" || op.op === "remount") && op.target === "/sys/fs/cgroup"
+  );
+  assertEquals(ops, [
+    {
+      op: "mount",
+      source: "/sys/fs/cgroup",
+      target: "/sys/fs/cgroup",
+      fstype: "",
+      flags: MS.BIND,
+      data: "",
+      kind: "dir",
+    },
+    {
+      op: "remount",
+      target: "/sys/fs/cgroup",
+      flags: MS.BIND | MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY,
+    },
+  ]);
+  // with a cgroup namespace of its own, cgroup2 is mounted
+  spec.linux!.namespaces!.push({ type: "cgroup" });
+  assertEquals(mountsAt(plan(spec), "/sys/fs/cgroup")[0].fstype, "cgroup2");
+});
+
 Deno.test("buildPlan() refuses idmap mounts for now", () => {
   const spec = baseSpec();
   spec.mounts!.push({ destination: "/d", source: "/s", options: ["rbind", "idmap"] });
