@@ -41,7 +41,7 @@ help:
 	@echo '  unit       unit tests only (no root)'
 	@echo '  integration  install, then integration tests only (root)'
 	@echo '  test-engines install, then the engine tests only (containerd, Docker, Podman; root)'
-	@echo '  test-vm    build, then VM_TEST (default tests/vm/all.sh: every tests/vm file) in the Debian 12 test VM'
+	@echo '  test-vm    build, then VM_TEST (default: every tests/vm file; two boots, v2 and hybrid) in the Debian 12 test VM'
 	@echo '             (systemd, cgroup v2; scripts/vm.sh, cache in build/vm/; root)'
 	@echo '  compile    deno compile a single binary build/tsrunc-compiled (needs denort)'
 	@echo '  bench      install, then hyperfine tsrunc vs runc vs crun (BENCH_ARGS=--short)'
@@ -136,12 +136,13 @@ test-engines: install
 	@PREFIX=$(PREFIX) scripts/test.sh --engines
 
 # The test VM (scripts/vm.sh): builds or reuses build/vm/, boots it, installs build/
-# there as `make install` would and runs VM_TEST in the checkout.
-VM_TEST ?= tests/vm/all.sh
+# there as `make install` would and runs the VM suite (scripts/test_vm.sh: tests/vm/*.sh
+# on cgroup v2, tests/vm/hybrid/*.sh in a hybrid boot), or just the VM_TEST files.
+VM_TEST ?=
 VM_ARGS ?=
 
 test-vm: build
-	@scripts/vm.sh run $(VM_ARGS) -- $(VM_TEST)
+	@VM_ARGS='$(VM_ARGS)' scripts/test_vm.sh $(VM_TEST)
 
 compile: build
 	@scripts/compile.sh
