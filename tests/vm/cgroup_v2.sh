@@ -47,7 +47,7 @@ equals() {
 
 bundle=$(mktemp -d /tmp/v2-bundle.XXXXXX)
 cleanup() {
-  for id in v2 v2oom v2dev v2nest v2thr; do "$TSRUNC" delete --force "$id" >/dev/null 2>&1; done
+  for id in v2 v2oom v2ev v2dev v2nest v2thr; do "$TSRUNC" delete --force "$id" >/dev/null 2>&1; done
   rm -rf "$bundle"
 }
 trap cleanup EXIT
@@ -123,6 +123,31 @@ oom() {
   }
 }
 check "a container over its memory.max is OOM-killed (exit 137)" oom
+
+# events: an OOM kill in the container (memory.events' oom_kill) is an {"type":"oom"} event.
+oom_event() {
+  config '.process.args = ["sleep", "600"]
+    | .linux.resources = {"memory": {"limit": 8388608, "swap": 8388608}}'
+  detached "$TSRUNC" run -d --bundle "$bundle" v2ev || return 1
+  timeout 60 "$TSRUNC" events --interval 1s v2ev >"$bundle/events" 2>&1 &
+  local events=$!
+  sleep 10 # events is running (Deno starts slowly under emulation)
+  "$TSRUNC" exec v2ev sh -c 'x=$(head -c 67108864 /dev/zero | tr "\\0" a)' >/dev/null 2>&1
+  local found=1
+  for _ in $(seq 40); do
+    grep -q '"type":"oom"' "$bundle/events" && found=0 && break
+    sleep 0.5
+  done
+  kill "$events" 2>/dev/null
+  wait "$events" 2>/dev/null
+  "$TSRUNC" delete --force v2ev
+  [ "$found" -eq 0 ] || {
+    echo "no oom event in:"
+    tail -3 "$bundle/events"
+    return 1
+  }
+}
+check "events reports an OOM kill in the container" oom_event
 
 # Device rules: the eBPF program lets /dev/null through and refuses a node the rules do
 # not allow (made with linux.devices, which adds no rule, as runc).
