@@ -189,7 +189,7 @@ export function buildPlan(input: PlanInput): BuiltPlan {
     );
   }
 
-  pushRootfs(plan, input, { newUserNs, ownMountNs, warnings, mountSources, origins });
+  pushRootfs(plan, input, { newUserNs, ownMountNs, mountSources, origins });
   // The file system is set up: what the init does from here on is small enough for any
   // memory limit (the user switch drops the rights to make a cgroup namespace).
   if (input.lateCgroupFd !== undefined) {
@@ -459,7 +459,6 @@ interface RootfsContext {
   newUserNs: boolean;
   /** The container has a mount namespace (new or joined): else its mounts are tsrunc's. */
   ownMountNs: boolean;
-  warnings: string[];
   mountSources: readonly string[];
   origins: Origins;
 }
@@ -468,7 +467,7 @@ interface RootfsContext {
 function pushRootfs(
   plan: PlanOp[],
   input: PlanInput,
-  { newUserNs, ownMountNs, warnings, mountSources, origins }: RootfsContext,
+  { newUserNs, ownMountNs, mountSources, origins }: RootfsContext,
 ) {
   const { spec } = input;
   const linux = spec.linux ?? {};
@@ -495,8 +494,7 @@ function pushRootfs(
   mounts.forEach((mount, index) =>
     from(
       `mounts[${index}]`,
-      () =>
-        pushMount(plan, input, mount, index, { warnings, readonlyLater, mountSources, origins }),
+      () => pushMount(plan, input, mount, index, { readonlyLater, mountSources, origins }),
     )
   );
 
@@ -584,7 +582,6 @@ function procFsOf(mounts: readonly SpecMount[]): (path: string) => number {
 
 /** What pushMount adds to besides the plan, and the bind sources opened for the init. */
 interface MountContext {
-  warnings: string[];
   /** Remounts read-only that come at the end (read-only tmpfs and /dev). */
   readonlyLater: PlanOp[];
   /** CloneOp.mountSources: a bind from one of them names it by index. */
@@ -597,7 +594,7 @@ function pushMount(
   input: PlanInput,
   mount: SpecMount,
   index: number,
-  { warnings, readonlyLater, mountSources, origins }: MountContext,
+  { readonlyLater, mountSources, origins }: MountContext,
 ) {
   const where = `config.json: mounts[${index}]`;
   const target = cleanPath(mount.destination);
