@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 files=("$@")
-[ ${#files[@]} -gt 0 ] || files=($(ls tests/vm/*.sh | grep -v '/all\.sh$'))
+[ ${#files[@]} -gt 0 ] || files=($(ls tests/vm/*.sh | grep -v -e '/all\.sh$' -e '/_'))
 passed=0
 failed=0
 log=$(mktemp)

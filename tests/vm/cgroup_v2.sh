@@ -9,41 +9,11 @@
 # OOM kill, a cgroup namespace shows "/", and delete removes the cgroup. The last line is
 # "N passed, N failed".
 set -u
+. "$(dirname "$0")/_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 CGPATH=/tsrunc-vm-v2
 CG=/sys/fs/cgroup$CGPATH
-passed=0
-failed=0
-
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out"
-    failed=$((failed + 1))
-  fi
-}
-
-# detached CMD...: a command that leaves a container running with its stdio: give it none,
-# so that a $(...) capturing the output does not wait for the container to end.
-detached() {
-  "$@" </dev/null >/dev/null 2>"$bundle/stderr" || {
-    cat "$bundle/stderr"
-    return 1
-  }
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 bundle=$(mktemp -d /tmp/v2-bundle.XXXXXX)
 cleanup() {
@@ -211,5 +181,4 @@ threaded() {
 }
 check "in a threaded subtree, a memory limit: one-line error, nothing left" threaded
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

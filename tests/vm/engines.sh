@@ -10,31 +10,10 @@
 # exec into it, stop and remove it. The VM has no network: the image is imported from
 # the busybox rootfs. The last line is "N passed, N failed".
 set -u
+. "$(dirname "$0")/_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 LIMIT=67108864
-passed=0
-failed=0
-
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out" | tail -20
-    failed=$((failed + 1))
-  fi
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 # unit_memory_max PID: MemoryMax of the systemd unit whose cgroup holds PID.
 unit_memory_max() {
@@ -122,5 +101,4 @@ ctr_stop() {
 }
 check "containerd: kill, task rm, container rm" ctr_stop
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -8,34 +8,13 @@
 #
 # The last line is "N passed, N failed".
 set -u
+. "$(dirname "$0")/_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 USER_NAME=tsrvm
 USER_ID=1500
 RUNTIME_DIR=/run/user/$USER_ID
 UNIT=tsrunc-rl.scope
-passed=0
-failed=0
-
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out" | tail -20
-    failed=$((failed + 1))
-  fi
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 as_user() {
   runuser -u "$USER_NAME" -- env XDG_RUNTIME_DIR="$RUNTIME_DIR" HOME="/home/$USER_NAME" "$@"
@@ -91,5 +70,4 @@ check "the user's unit has MemoryMax" equals "$(user_unit_memory)" 67108864
 check "delete --force as the user" as_user "$TSRUNC" --systemd-cgroup delete --force rl
 check "the scope is gone" test ! -d "/sys/fs/cgroup$cg_path"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

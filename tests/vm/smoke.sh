@@ -8,33 +8,11 @@
 # whose memory limit lands in its cgroup's memory.max. The last line is
 # "N passed, N failed"; the exit status is 0 only when nothing failed.
 set -u
+. "$(dirname "$0")/_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 LIMIT=67108864 # 64 MiB
 CGROUP=/tsrunc-vm-smoke
-passed=0
-failed=0
-
-# check NAME CMD...: one result line; CMD's output is shown indented when it fails.
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out"
-    failed=$((failed + 1))
-  fi
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 check "PID 1 is systemd" equals "$(cat /proc/1/comm)" systemd
 check "/sys/fs/cgroup is cgroup2" equals "$(stat -f -c %T /sys/fs/cgroup)" cgroup2fs
@@ -77,5 +55,4 @@ created_cgroup() {
 }
 check "tsrunc create: /sys/fs/cgroup$CGROUP/memory.max is $LIMIT, gone after delete" created_cgroup
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

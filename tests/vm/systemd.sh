@@ -10,42 +10,12 @@
 # kill --all work on it; delete stops the unit, and the name can be used again. The last
 # line is "N passed, N failed".
 set -u
+. "$(dirname "$0")/_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 RT=("$TSRUNC" --systemd-cgroup)
 UNIT=tsrunc-vmsd.scope
 CG=/sys/fs/cgroup/system.slice/$UNIT
-passed=0
-failed=0
-
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out"
-    failed=$((failed + 1))
-  fi
-}
-
-# detached CMD...: a command that leaves a container running with its stdio: give it none,
-# so that a $(...) capturing the output does not wait for the container to end.
-detached() {
-  "$@" </dev/null >/dev/null 2>"$bundle/stderr" || {
-    cat "$bundle/stderr"
-    return 1
-  }
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 prop() { systemctl show "$UNIT" -p "$1" --value; }
 
@@ -131,5 +101,4 @@ bad_path() {
 }
 check "a cgroupsPath that is not slice:prefix:name is refused in one line" bad_path
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -8,32 +8,11 @@
 # The scope is made in the v1 hierarchies systemd runs (memory, pids...) with the
 # config's limits; delete stops it. The last line is "N passed, N failed".
 set -u
+. "$(dirname "$0")/../_lib.sh"
 
 TSRUNC=${TSRUNC:-/usr/local/sbin/tsrunc}
 RT=("$TSRUNC" --systemd-cgroup)
 UNIT=tsrunc-vmhy.scope
-passed=0
-failed=0
-
-check() {
-  local name=$1 out
-  shift
-  if out=$("$@" 2>&1); then
-    echo "ok    $name"
-    passed=$((passed + 1))
-  else
-    echo "FAIL  $name"
-    [ -n "$out" ] && sed 's/^/      /' <<<"$out" | tail -20
-    failed=$((failed + 1))
-  fi
-}
-
-equals() {
-  [ "$1" = "$2" ] || {
-    echo "got '$1', want '$2'"
-    return 1
-  }
-}
 
 bundle=$(mktemp -d /tmp/hybrid-bundle.XXXXXX)
 cleanup() {
@@ -79,5 +58,4 @@ gone() {
 }
 check "the unit is gone" gone
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary
