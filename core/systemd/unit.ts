@@ -8,7 +8,11 @@
  */
 import { TsruncError } from "../../base/errors.ts";
 import type { LinuxResources } from "../spec/types.ts";
-import { convertCpuSharesToWeight, convertMemorySwapToV2 } from "../cgroups/convert.ts";
+import {
+  convertBlkioWeightToIoWeight,
+  convertCpuSharesToWeight,
+  convertMemorySwapToV2,
+} from "../cgroups/convert.ts";
 import type { DeviceRule } from "../cgroups/devices.ts";
 import type { DBusValue, Variant } from "./dbus_wire.ts";
 
@@ -124,6 +128,12 @@ export function resourceProperties(r: LinuxResources, v2: boolean): Property[] {
   props.push(...cpuQuotaProperties(cpu.quota ?? 0, cpu.period ?? 0));
   if (cpu.cpus) props.push(["AllowedCPUs", bitmask(cpu.cpus, "linux.resources.cpu.cpus")]);
   if (cpu.mems) props.push(["AllowedMemoryNodes", bitmask(cpu.mems, "linux.resources.cpu.mems")]);
+  const weight = r.blockIO?.weight ?? 0;
+  if (weight !== 0) {
+    props.push(
+      v2 ? ["IOWeight", t(convertBlkioWeightToIoWeight(weight))] : ["BlockIOWeight", t(weight)],
+    );
+  }
   const pids = r.pids?.limit ?? 0;
   if (pids > 0 || pids === -1) props.push(["TasksMax", t(pids < 0 ? UINT64_MAX : pids)]);
   return props;

@@ -34,6 +34,7 @@ make_bundle() {
       | .linux.cgroupsPath = "system.slice:tsrunc:vmsd"
       | .linux.resources.memory.limit = 67108864
       | .linux.resources.pids.limit = 50
+      | .linux.resources.blockIO = {"weight": 500}
       | .linux.resources.cpu = {"shares": 1024, "quota": 50000, "period": 100000}
       | .annotations = {"org.systemd.property.CollectMode": "'"'inactive-or-failed'"'"}' \
       "$bundle/config.json" >"$bundle/c.json" && mv "$bundle/c.json" "$bundle/config.json"
@@ -46,6 +47,7 @@ check "MemoryMax of the unit is the config's" equals "$(prop MemoryMax)" 6710886
 check "TasksMax of the unit" equals "$(prop TasksMax)" 50
 check "CPUQuotaPerSecUSec of the unit (50%)" equals "$(prop CPUQuotaPerSecUSec)" 500ms
 check "CPUWeight from shares 1024 (runc's conversion)" equals "$(prop CPUWeight)" 39
+check "IOWeight from blkio weight 500 (runc's conversion)" equals "$(prop IOWeight)" 4950
 check "Delegate=yes" equals "$(prop Delegate)" yes
 check "an org.systemd.property.* annotation" equals "$(prop CollectMode)" inactive-or-failed
 check "memory.max of the scope's cgroup" equals "$(cat "$CG/memory.max")" 67108864

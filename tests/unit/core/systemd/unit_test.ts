@@ -44,6 +44,7 @@ Deno.test("resourceProperties() follows runc's v2 and v1 mapping", () => {
     memory: { limit: 2 ** 30, reservation: 2 ** 20, swap: 2 ** 31 },
     cpu: { shares: 1024, quota: 50000, period: 100000, cpus: "0-1", mems: "0" },
     pids: { limit: 100 },
+    blockIO: { weight: 500 },
   };
   assertEquals(resourceProperties(r, true), [
     ["MemoryMax", { sig: "t", value: 1073741824n }],
@@ -54,6 +55,7 @@ Deno.test("resourceProperties() follows runc's v2 and v1 mapping", () => {
     ["CPUQuotaPerSecUSec", { sig: "t", value: 500000n }],
     ["AllowedCPUs", { sig: "ay", value: [3] }],
     ["AllowedMemoryNodes", { sig: "ay", value: [1] }],
+    ["IOWeight", { sig: "t", value: 4950n }],
     ["TasksMax", { sig: "t", value: 100n }],
   ]);
   assertEquals(resourceProperties({ memory: { limit: -1 }, cpu: { shares: 512 } }, false), [
