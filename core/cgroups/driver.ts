@@ -4,13 +4,12 @@
  * way on every host; for everything else it asks the driver of the record, chosen once by
  * driverFor().
  *
- * Room for a systemd driver (`--systemd-cgroup`, not implemented yet): its cgroups would be
- * made, joined and removed through systemd's D-Bus API (a transient unit) rather than by
- * mkdir/rmdir, and its resources set as unit properties as well as files. So the methods
- * here work on the record the driver was made for and take no cgroupfs paths; a systemd
- * driver would be chosen here from a field of the record, and would use the cgroupfs
- * driver of the host's version for what systemd leaves to the runtime (the v1 freezer,
- * device rules, stats).
+ * The systemd driver (`--systemd-cgroup`, systemd.ts) is not a third class here: systemd
+ * makes, joins and removes the container's cgroup (a transient unit, over D-Bus) and takes
+ * the limits it has properties for; everything else (the other files, device rules, the
+ * freezer, stats) is the cgroupfs driver of the host's version, on the unit's directories,
+ * as with runc. So the methods here work on the record the driver was made for and take
+ * no cgroupfs paths.
  */
 import type { LinuxResources } from "../spec/types.ts";
 import type { DeviceRule } from "./devices.ts";
