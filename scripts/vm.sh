@@ -65,7 +65,7 @@ BASE_PACKAGES=(systemd systemd-sysv dbus udev kmod busybox-static jq ca-certific
 
 # Second stage (apt-get in the tree, with Debian's updates and security suites as on
 # the host): the engines and what the test suites run (scripts/test.sh, tests/).
-ENGINE_PACKAGES=(podman containerd docker.io runc crun uidmap dbus-user-session tini apparmor
+ENGINE_PACKAGES=(podman containerd docker.io runc crun uidmap dbus-user-session tini apparmor criu
   iptables make gcc libc6-dev libseccomp-dev pkg-config python3 python3-jsonschema strace)
 
 # Guest kernel modules, loaded by the initramfs with their dependencies, in order.
