@@ -9,7 +9,7 @@
  *
  * Only this module talks to systemd, and only with --systemd-cgroup.
  */
-import { TsruncError } from "../../base/errors.ts";
+import { TsruncError, wrapError } from "../../base/errors.ts";
 import { debug } from "../log.ts";
 import type { LinuxResources, OciSpec } from "../spec/types.ts";
 import { DBusConnection, DBusError } from "../systemd/dbus.ts";
@@ -79,10 +79,9 @@ async function withManager<T>(use: (bus: DBusConnection) => Promise<T>): Promise
 export async function startUnit(record: CgroupRecord, spec: OciSpec, id: string, pid: number) {
   const unit = record.systemd!;
   const v2 = record.version === 2;
-  const place = { ...unit, cgroup: "" };
   const devices = rootlessSafeDeviceRules(spec);
   const properties: Property[] = [
-    ...baseProperties(id, place, pid, v2),
+    ...baseProperties(id, unit, pid, v2),
     ...resourceProperties(spec.linux?.resources ?? {}, v2),
     ...(devices ? deviceProperties(devices) : []),
     ...annotationProperties(spec.annotations),
@@ -100,24 +99,21 @@ export async function startUnit(record: CgroupRecord, spec: OciSpec, id: string,
       if (error instanceof DBusError && /UnitExists/.test(error.errorName)) {
         throw new TsruncError(`--systemd-cgroup: unit ${unit.unit} exists already`);
       }
-      throw new TsruncError(
-        `--systemd-cgroup: start unit ${unit.unit}: ${(error as Error).message}`,
-      );
+      throw wrapError(`--systemd-cgroup: start unit ${unit.unit}`, error);
     }
   });
-  await waitInUnit(pid, unit.unit);
-  takeUnitDirs(record, pid);
+  takeUnitDirs(record, await waitInUnit(pid, unit.unit));
 }
 
 /**
  * Where systemd really put the unit: its cgroups as the init's /proc/PID/cgroup shows
- * them. A manager whose root is not the hierarchy's (a user's manager, systemd in a
+ * them (`procCgroup`, read once it is in the unit). A manager whose root is not the hierarchy's (a user's manager, systemd in a
  * container) puts the unit below its own cgroup; the hierarchies systemd leaves alone
  * keep the paths placeSystemdCgroups() gave them (tsrunc makes those).
  */
-function takeUnitDirs(record: CgroupRecord, pid: number): void {
+function takeUnitDirs(record: CgroupRecord, procCgroup: string): void {
   const layout = readLayout();
-  const paths = parseProcCgroup(Deno.readTextFileSync(`/proc/${pid}/cgroup`));
+  const paths = parseProcCgroup(procCgroup);
   const inUnit = (path: string | undefined) => path?.endsWith(`/${record.systemd!.unit}`);
   for (const h of layout.v1) {
     const path = paths.get(h.key);
@@ -129,8 +125,11 @@ function takeUnitDirs(record: CgroupRecord, pid: number): void {
   }
 }
 
-/** Poll /proc/PID/cgroup until the process is in the unit (systemd moves it in its job). */
-async function waitInUnit(pid: number, unit: string): Promise<void> {
+/**
+ * Poll /proc/PID/cgroup until the process is in the unit (systemd moves it in its job);
+ * returns that file's text.
+ */
+async function waitInUnit(pid: number, unit: string): Promise<string> {
   const deadline = Date.now() + UNIT_TIMEOUT_MS;
   while (Date.now() < deadline) {
     let text = "";
@@ -139,7 +138,7 @@ async function waitInUnit(pid: number, unit: string): Promise<void> {
     } catch {
       throw new TsruncError(`--systemd-cgroup: process ${pid} exited before joining ${unit}`);
     }
-    if (text.split("\n").some((line) => line.endsWith(`/${unit}`))) return;
+    if (text.split("\n").some((line) => line.endsWith(`/${unit}`))) return text;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new TsruncError(
@@ -169,18 +168,17 @@ export async function setUnitResources(record: CgroupRecord, resources: LinuxRes
  */
 export async function stopUnit(record: CgroupRecord): Promise<void> {
   const unit = record.systemd!.unit;
+  const calls = [
+    { member: "StopUnit", signature: "ss", body: [unit, "replace"] },
+    { member: "ResetFailedUnit", signature: "s", body: [unit] },
+  ];
   await withManager(async (bus) => {
-    for (const member of ["StopUnit", "ResetFailedUnit"]) {
+    for (const call of calls) {
       try {
-        await bus.call({
-          ...MANAGER,
-          member,
-          signature: member === "StopUnit" ? "ss" : "s",
-          body: member === "StopUnit" ? [unit, "replace"] : [unit],
-        });
+        await bus.call({ ...MANAGER, ...call });
       } catch (error) {
         if (error instanceof DBusError && /NoSuchUnit|NotLoaded/.test(error.errorName)) continue;
-        throw new TsruncError(`--systemd-cgroup: ${member} ${unit}: ${(error as Error).message}`);
+        throw wrapError(`--systemd-cgroup: ${call.member} ${unit}`, error);
       }
     }
   });

@@ -85,7 +85,12 @@ const b = (value: boolean): Variant => ({ sig: "b", value });
 const s = (value: string): Variant => ({ sig: "s", value });
 
 /** The properties every container's unit gets (runc: the scope, delegated, accounted). */
-export function baseProperties(id: string, place: UnitPlace, pid: number, v2: boolean): Property[] {
+export function baseProperties(
+  id: string,
+  place: Pick<UnitPlace, "unit" | "slice">,
+  pid: number,
+  v2: boolean,
+): Property[] {
   const props: Property[] = [
     ["Description", s(`tsrunc container ${id}`)],
     ["DefaultDependencies", b(false)],
