@@ -9,7 +9,7 @@ import type { CreateOptions } from "./create.ts";
 import { prepareCreate } from "./create.ts";
 import { describeOp } from "../plan/describe.ts";
 import { driverFor } from "../cgroups/driver.ts";
-import { deviceRules } from "../cgroups/devices.ts";
+import { rootlessSafeDeviceRules } from "../cgroups/devices.ts";
 import type { CgroupRecord } from "../cgroups/record.ts";
 import type { HookSpec } from "../state/store.ts";
 import type { OciSpec } from "../spec/types.ts";
@@ -42,9 +42,10 @@ export function explainCreate(options: CreateOptions): string[] {
 function cgroupLines(cgroups: CgroupRecord, spec: OciSpec): string[] {
   const entries = Object.entries(cgroups.dirs);
   if (entries.length === 0) return ["cgroups: none"];
+  // the device rules as createCgroups gives them (none for a rootless caller)
   const writes = driverFor(cgroups).describeResources(
     spec.linux?.resources ?? {},
-    deviceRules(spec),
+    rootlessSafeDeviceRules(spec),
   );
   return [
     `cgroups (v${cgroups.version}; made where missing, the init joins each):`,
