@@ -40,6 +40,17 @@ detached() {
   rm -f "$err"
 }
 
+# within SECONDS CMD...: CMD succeeds within SECONDS (tried every 0.2 s).
+within() {
+  local tries=$(($1 * 5))
+  shift
+  for _ in $(seq "$tries"); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 # The last line of a test file; its status is 0 only when nothing failed.
 summary() {
   echo "$passed passed, $failed failed"

@@ -70,14 +70,8 @@ check "events --stats reads the v2 files" stats
 check "update --pids-limit 7" "$TSRUNC" update --pids-limit 7 v2
 check "update wrote pids.max" equals "$(cat $CG/pids.max)" 7
 check "kill --all" "$TSRUNC" kill --all v2 KILL
-gone() {
-  for _ in $(seq 100); do
-    [ "$("$TSRUNC" state "$1" | jq -r .status)" = stopped ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-check "the container stops" gone v2
+stopped() { [ "$("$TSRUNC" state "$1" | jq -r .status)" = stopped ]; }
+check "the container stops" within 20 stopped v2
 check "delete" "$TSRUNC" delete v2
 check "delete removed the cgroup" test ! -d $CG
 
@@ -103,11 +97,8 @@ oom_event() {
   local events=$!
   sleep 10 # events is running (Deno starts slowly under emulation)
   "$TSRUNC" exec v2ev sh -c 'x=$(head -c 67108864 /dev/zero | tr "\\0" a)' >/dev/null 2>&1
-  local found=1
-  for _ in $(seq 40); do
-    grep -q '"type":"oom"' "$bundle/events" && found=0 && break
-    sleep 0.5
-  done
+  local found=0
+  within 20 grep -q '"type":"oom"' "$bundle/events" || found=1
   kill "$events" 2>/dev/null
   wait "$events" 2>/dev/null
   "$TSRUNC" delete --force v2ev

@@ -28,12 +28,10 @@ trap cleanup EXIT
 
 user_manager() {
   useradd -m -u $USER_ID "$USER_NAME" && loginctl enable-linger "$USER_NAME" || return 1
-  for _ in $(seq 150); do
-    [ -S "$RUNTIME_DIR/systemd/private" ] && return 0
-    sleep 0.2
-  done
-  echo "no $RUNTIME_DIR/systemd/private"
-  return 1
+  within 30 test -S "$RUNTIME_DIR/systemd/private" || {
+    echo "no $RUNTIME_DIR/systemd/private"
+    return 1
+  }
 }
 check "a user with a running user manager (loginctl enable-linger)" user_manager
 

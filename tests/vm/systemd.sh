@@ -70,23 +70,16 @@ check "pause" "${RT[@]}" pause vmsd
 check "state is paused (cgroup.freeze)" equals "$("${RT[@]}" state vmsd | jq -r .status)" paused
 check "resume" "${RT[@]}" resume vmsd
 check "kill --all KILL" "${RT[@]}" kill --all vmsd KILL
-stopped() {
-  for _ in $(seq 100); do
-    [ "$("${RT[@]}" state vmsd | jq -r .status)" = stopped ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-check "the container stops" stopped
+stopped() { [ "$("${RT[@]}" state vmsd | jq -r .status)" = stopped ]; }
+check "the container stops" within 20 stopped
 check "delete" "${RT[@]}" delete vmsd
 unit_gone() {
-  for _ in $(seq 50); do
-    [ "$(systemctl show "$UNIT" -p LoadState --value)" = not-found ] && return 0
-    sleep 0.2
-  done
-  systemctl status "$UNIT"
-  return 1
+  within 10 unit_not_found || {
+    systemctl status "$UNIT"
+    return 1
+  }
 }
+unit_not_found() { [ "$(systemctl show "$UNIT" -p LoadState --value)" = not-found ]; }
 check "delete stopped the unit" unit_gone
 check "the scope's cgroup is gone" test ! -d "$CG"
 check "the same name again (run -d)" detached "${RT[@]}" run --bundle "$bundle" -d vmsd

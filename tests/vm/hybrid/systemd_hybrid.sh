@@ -49,13 +49,7 @@ pid_in() {
 check "the init is in the scope" pid_in
 check "pause / resume (the v1 freezer)" bash -c "'$TSRUNC' pause vmhy && '$TSRUNC' resume vmhy"
 check "delete --force" "${RT[@]}" delete --force vmhy
-gone() {
-  for _ in $(seq 50); do
-    [ "$(systemctl show $UNIT -p LoadState --value)" = not-found ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
-check "the unit is gone" gone
+unit_not_found() { [ "$(systemctl show $UNIT -p LoadState --value)" = not-found ]; }
+check "the unit is gone" within 10 unit_not_found
 
 summary
