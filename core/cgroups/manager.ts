@@ -275,7 +275,15 @@ export function cgroupPids(record: CgroupRecord | undefined): number[] | undefin
       return;
     }
     for (const line of text.split("\n")) if (line) pids.push(Number(line));
-    for (const entry of Deno.readDirSync(at)) if (entry.isDirectory) walk(`${at}/${entry.name}`);
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(at)];
+    } catch (error) {
+      // removed while read (systemd removes an emptied scope's cgroup): no sub-cgroups
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    for (const entry of entries) if (entry.isDirectory) walk(`${at}/${entry.name}`);
   };
   walk(dir);
   return pids.sort((a, b) => a - b);
